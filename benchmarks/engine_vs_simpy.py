@@ -1,0 +1,86 @@
+"""Our kernel against SimPy on the same M/M/4 model, in one run.
+
+Model: Poisson arrivals at 3.6/s, exponential service at 1/s, 4 servers, 200,000
+customers, several seeds. Prints customers per second for each engine, the speed ratio,
+and both mean waits beside the Erlang C prediction (1.969 s). Target: ours >= 5x SimPy.
+
+    .venv/bin/python benchmarks/engine_vs_simpy.py [--customers N] [--seeds K]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import simpy
+
+from course.sim import mmc, mmc_theory, stream
+
+ARRIVAL_RATE, SERVICE_RATE, SERVERS = 3.6, 1.0, 4
+
+
+def simpy_mmc(customers: int, seed: int) -> float:
+    """The same model written the usual SimPy way (processes + a Resource); returns mean wait."""
+    env = simpy.Environment()
+    servers = simpy.Resource(env, capacity=SERVERS)
+    arrivals, service = stream(seed, "arrivals"), stream(seed, "service")
+    waits: list[float] = []
+
+    def customer(env):
+        arrived = env.now
+        with servers.request() as req:
+            yield req
+            waits.append(env.now - arrived)
+            yield env.timeout(service.expovariate(SERVICE_RATE))
+
+    def source(env):
+        for _ in range(customers):
+            yield env.timeout(arrivals.expovariate(ARRIVAL_RATE))
+            env.process(customer(env))
+
+    env.process(source(env))
+    env.run()
+    return sum(waits) / len(waits)
+
+
+def timed(fn, *args):
+    start = time.perf_counter()
+    value = fn(*args)
+    return value, time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=200_000)
+    parser.add_argument("--seeds", type=int, default=3)
+    args = parser.parse_args()
+    n = args.customers
+    theory = mmc_theory(ARRIVAL_RATE, SERVICE_RATE, SERVERS).mean_wait
+
+    ours_t, theirs_t, ours_w, theirs_w = [], [], [], []
+    for seed in range(args.seeds):
+        result, dt = timed(mmc, ARRIVAL_RATE, SERVICE_RATE, SERVERS, n, seed)
+        ours_t.append(dt)
+        ours_w.append(result.mean_wait)
+        wait, dt = timed(simpy_mmc, n, seed)
+        theirs_t.append(dt)
+        theirs_w.append(wait)
+        print(
+            f"seed {seed}: course.sim {n / ours_t[-1]:>10,.0f} customers/s  mean wait {ours_w[-1]:.3f} s | "
+            f"SimPy {n / theirs_t[-1]:>9,.0f} customers/s  mean wait {theirs_w[-1]:.3f} s"
+        )
+
+    ours_rate = n / statistics.median(ours_t)
+    theirs_rate = n / statistics.median(theirs_t)
+    print()
+    print(f"M/M/{SERVERS}, lambda={ARRIVAL_RATE}, mu={SERVICE_RATE}, {n:,} customers x {args.seeds} seeds (median run)")
+    print(f"course.sim : {ours_rate:>10,.0f} customers/s   mean wait {statistics.mean(ours_w):.3f} s")
+    print(f"SimPy      : {theirs_rate:>10,.0f} customers/s   mean wait {statistics.mean(theirs_w):.3f} s")
+    print(f"Erlang C   : {'':>10}                mean wait {theory:.3f} s")
+    ratio = ours_rate / theirs_rate
+    print(f"speed ratio: {ratio:.1f}x SimPy (target >= 5x) -> {'OK' if ratio >= 5 else 'BELOW TARGET'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,203 @@
+"""A pool of `c` identical workers in front of one bounded FIFO queue (the backend of every lesson)."""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from .distributions import Distribution, as_distribution
+from .kernel import Environment, stream
+from .results import Record, Results
+from .traffic import Source
+
+__all__ = ["ServerPool", "run_pool"]
+
+
+class ServerPool:
+    """Serve jobs on `servers` workers; jobs wait in FIFO order, and one that finds
+    `queue_capacity` jobs already waiting is dropped.
+
+    A job's life: submitted (it *arrives*), waits in the queue if every worker is busy,
+    is served for a time drawn from `service` divided by `speed`, then *ends* with a
+    `Record`; or is *dropped* at once when the queue is full. `queue_capacity=None` means
+    an unbounded queue, `0` means no waiting room at all.
+
+    Taught in lessons/01_api_gateway.ipynb.
+
+    >>> env = Environment()
+    >>> pool = ServerPool(env, servers=1, service=1.0, queue_capacity=1)
+    >>> [pool.submit() is not None for _ in range(3)]
+    [True, True, False]
+    >>> env.run()
+    >>> [(r.job, r.start, r.end, r.status) for r in pool.records]
+    [(2, 0.0, 0.0, 'dropped'), (0, 0.0, 1.0, 'served'), (1, 1.0, 2.0, 'served')]
+    """
+
+    def __init__(
+        self,
+        env: Environment,
+        servers: int,
+        service: Distribution | float,
+        queue_capacity: int | None = None,
+        speed: float = 1.0,
+        seed: int = 0,
+        name: str = "pool",
+        keep_records: bool = True,
+    ):
+        if isinstance(servers, bool) or not isinstance(servers, int) or servers < 1:
+            raise ValueError(
+                f"servers must be a whole number of at least 1 (got {servers!r}): "
+                "a pool needs at least one worker to serve anything"
+            )
+        if queue_capacity is not None and (
+            isinstance(queue_capacity, bool) or not isinstance(queue_capacity, int) or queue_capacity < 0
+        ):
+            raise ValueError(
+                f"queue_capacity must be a whole number of 0 or more, or None for unbounded (got {queue_capacity!r})"
+            )
+        if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not speed > 0 or math.isinf(speed):
+            raise ValueError(f"speed must be a positive number (got {speed!r}): 2.0 serves twice as fast as 1.0")
+        self.env = env
+        self.servers = servers
+        self.service = as_distribution(service)
+        self.queue_capacity = queue_capacity
+        self.speed = float(speed)
+        self.name = name
+        self.keep_records = keep_records
+        self.rng = stream(seed, f"service:{name}")
+        self._draws: list[float] = []  # service times drawn in blocks, used from the end
+        self.records: list[Record] = []
+        self.queue: deque = deque()
+        self.free: list[int] = list(range(servers - 1, -1, -1))  # pop() hands out worker 0 first
+        # per worker: (job, start) or None; a job is (number, arrival, duration, on_done, tag)
+        self.in_service: list[tuple | None] = [None] * servers
+        self.submitted = 0
+        self.dropped = 0
+        self.total_wait = 0.0
+        self.total_latency = 0.0
+        self._start_time = env.now
+
+    def __repr__(self) -> str:
+        return (
+            f"ServerPool({self.name!r}, servers={self.servers}, busy={self.busy}, "
+            f"queued={len(self.queue)}, served={self.served}, dropped={self.dropped})"
+        )
+
+    @property
+    def busy(self) -> int:
+        """Workers serving a job right now."""
+        return self.servers - len(self.free)
+
+    @property
+    def served(self) -> int:
+        """Jobs that finished service: every job submitted is served, dropped or still in the system."""
+        return self.submitted - self.dropped - self.in_system
+
+    @property
+    def in_system(self) -> int:
+        """Jobs queued or in service: what least-connections balancing counts."""
+        return self.busy + len(self.queue)
+
+    def busy_time(self) -> float:
+        """Total worker-seconds spent serving so far (in-progress work counted up to `now`)."""
+        now = self.env.now
+        finished = self.total_latency - self.total_wait  # a finished job was served for latency - wait
+        return finished + sum(now - busy[1] for busy in self.in_service if busy is not None)
+
+    def utilization(self) -> float:
+        """Share of worker capacity used since the pool was created."""
+        elapsed = self.env.now - self._start_time
+        return self.busy_time() / (self.servers * elapsed) if elapsed > 0 else 0.0
+
+    def submit(
+        self,
+        on_done: Callable[[Record], Any] | None = None,
+        tag: Any = None,
+        service_time: float | None = None,
+    ) -> int | None:
+        """Hand a job to the pool; return its job number, or None if it was dropped.
+
+        `on_done(record)` is called when the job ends (also when it is dropped, at once).
+        `service_time` overrides the drawn time (before dividing by `speed`).
+        """
+        number = self.submitted
+        self.submitted = number + 1
+        now = self.env.now
+        if service_time is None:
+            if not self._draws:
+                self._draws = self.service.sample_many(self.rng, 256)[::-1]
+            service_time = self._draws.pop()
+        job = (number, now, service_time / self.speed, on_done, tag)
+        if self.free:
+            server = self.free.pop()
+            self.in_service[server] = (job, now)
+            self.env.schedule(job[2], self._finish, server)
+            return number
+        if self.queue_capacity is not None and len(self.queue) >= self.queue_capacity:
+            self.dropped += 1
+            record = Record(number, now, now, now, -1, "dropped", tag)
+            if self.keep_records:
+                self.records.append(record)
+            if on_done is not None:
+                on_done(record)
+            return None
+        self.queue.append(job)
+        return number
+
+    def _finish(self, server: int) -> None:
+        (number, arrival, _, on_done, tag), start = self.in_service[server]
+        now = self.env.now
+        self.total_wait += start - arrival
+        self.total_latency += now - arrival
+        if self.queue:  # the worker takes the next job at once
+            job = self.queue.popleft()
+            self.in_service[server] = (job, now)
+            self.env.schedule(job[2], self._finish, server)
+        else:
+            self.in_service[server] = None
+            self.free.append(server)
+        if self.keep_records or on_done is not None:
+            record = Record(number, arrival, start, now, server, "served", tag)
+            if self.keep_records:
+                self.records.append(record)
+            if on_done is not None:
+                on_done(record)
+
+    def unfinished(self) -> list[Record]:
+        """Records for jobs still queued or in service at `now` (status "unfinished")."""
+        now = self.env.now
+        left = []
+        for server, busy in enumerate(self.in_service):
+            if busy is not None:
+                job, start = busy
+                left.append(Record(job[0], job[1], start, now, server, "unfinished", job[4]))
+        left += [Record(job[0], job[1], now, now, -1, "unfinished", job[4]) for job in self.queue]
+        return left
+
+    def results(self) -> Results:
+        """Every job so far, in job order (finished, dropped and unfinished), as `Results`."""
+        records = sorted(self.records + self.unfinished(), key=lambda r: r.job)
+        return Results(records, until=self.env.now - self._start_time, servers=self.servers, busy_time=self.busy_time())
+
+
+def run_pool(
+    source: Source,
+    service: Distribution | float,
+    servers: int = 1,
+    queue_capacity: int | None = None,
+    until: float = 60.0,
+    seed: int = 0,
+) -> Results:
+    """Simulate `source` traffic on one `ServerPool` for `until` seconds.
+
+    >>> from course.sim import ConstantRate
+    >>> run_pool(ConstantRate(rate=1), service=0.5, servers=1, until=10).summary().p99
+    0.5
+    """
+    env = Environment()
+    pool = ServerPool(env, servers=servers, service=service, queue_capacity=queue_capacity, seed=seed)
+    env.feed(source.times(until, stream(seed, "arrivals")), pool.submit)
+    env.run(until=until)
+    return pool.results()

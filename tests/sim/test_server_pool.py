@@ -1,0 +1,121 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from course.sim import ConstantRate, Environment, Exponential, Poisson, ServerPool, percentile, run_pool
+
+
+def test_fifo_order_and_waiting_on_a_single_server():
+    env = Environment()
+    pool = ServerPool(env, servers=1, service=1.0)
+    for _ in range(3):
+        pool.submit()
+    env.run()
+    assert [(r.job, r.start, r.end) for r in pool.records] == [(0, 0.0, 1.0), (1, 1.0, 2.0), (2, 2.0, 3.0)]
+    assert [r.wait for r in pool.records] == [0.0, 1.0, 2.0]
+
+
+def test_c_servers_work_in_parallel():
+    env = Environment()
+    pool = ServerPool(env, servers=3, service=2.0)
+    for _ in range(3):
+        pool.submit()
+    env.run()
+    assert [r.end for r in pool.records] == [2.0, 2.0, 2.0]
+    assert sorted(r.server for r in pool.records) == [0, 1, 2]
+
+
+def test_a_full_queue_drops_and_zero_capacity_means_no_waiting_room():
+    env = Environment()
+    pool = ServerPool(env, servers=1, service=1.0, queue_capacity=0)
+    assert pool.submit() == 0
+    assert pool.submit() is None
+    env.run()
+    assert [r.status for r in pool.records] == ["dropped", "served"]
+
+
+def test_speed_divides_service_time():
+    env = Environment()
+    pool = ServerPool(env, servers=1, service=1.0, speed=4.0)
+    pool.submit()
+    env.run()
+    assert pool.records[0].end == 0.25
+
+
+def test_on_done_hears_every_outcome_once():
+    env = Environment()
+    pool = ServerPool(env, servers=1, service=1.0, queue_capacity=1)
+    heard = []
+    for i in range(4):
+        pool.submit(on_done=lambda r: heard.append((r.tag, r.status)), tag=i)
+    env.run()
+    assert sorted(heard) == [(0, "served"), (1, "served"), (2, "dropped"), (3, "dropped")]
+
+
+def test_utilization_counts_busy_worker_time():
+    res = run_pool(ConstantRate(rate=1), service=0.5, servers=2, until=100)
+    assert res.summary().utilization == pytest.approx(0.25, abs=0.01)
+
+
+def test_results_keep_unfinished_jobs_at_the_horizon():
+    res = run_pool(ConstantRate(rate=10), service=1.0, servers=1, until=5)
+    s = res.summary()
+    assert s.requests == 49
+    assert s.served == 4
+    assert s.unfinished == 45
+    assert s.requests == s.served + s.dropped + s.unfinished
+
+
+@given(
+    rate=st.floats(0.0, 50.0),
+    servers=st.integers(1, 4),
+    capacity=st.one_of(st.none(), st.integers(0, 10)),
+    seed=st.integers(0, 1000),
+)
+def test_every_job_gets_exactly_one_outcome(rate, servers, capacity, seed):
+    res = run_pool(Poisson(rate), Exponential(5.0), servers=servers, queue_capacity=capacity, until=10, seed=seed)
+    jobs = [r.job for r in res.records]
+    assert jobs == list(range(len(jobs)))
+    s = res.summary()
+    assert s.requests == s.served + s.dropped + s.unfinished
+    assert 0 <= s.utilization <= 1 + 1e-9
+    for r in res.records:
+        assert r.arrival <= r.start <= r.end
+
+
+def test_latency_grows_as_utilization_nears_one():
+    p99 = [
+        run_pool(Poisson(rate), Exponential(10), servers=1, until=2000, seed=1).summary().p99 for rate in (5, 8, 9.5)
+    ]
+    assert p99[0] < p99[1] < p99[2]
+    assert p99[2] > 4 * p99[0]
+
+
+def test_timeseries_bins_add_up_to_the_summary():
+    res = run_pool(Poisson(20), Exponential(25), servers=1, queue_capacity=5, until=30, seed=2)
+    ts = res.timeseries(bin=5)
+    s = res.summary()
+    assert ts.t == [0, 5, 10, 15, 20, 25]
+    assert sum(ts.arrivals) == s.requests
+    assert sum(ts.served) == s.served
+    assert sum(ts.dropped) == s.dropped
+
+
+def test_percentile_interpolates():
+    assert percentile([1, 2, 3, 4, 5], 0) == 1
+    assert percentile([1, 2, 3, 4, 5], 100) == 5
+    assert percentile([10, 20], 25) == 12.5
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(servers=0, service=1.0), "servers must be a whole number of at least 1"),
+        (dict(servers=1.5, service=1.0), "servers must be a whole number"),
+        (dict(servers=1, service=1.0, queue_capacity=-1), "queue_capacity must be"),
+        (dict(servers=1, service=1.0, speed=0), "speed must be a positive number"),
+    ],
+)
+def test_bad_pool_settings_are_refused_with_the_fix(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        ServerPool(Environment(), **kwargs)
