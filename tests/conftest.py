@@ -1,8 +1,4 @@
-"""Shared test set-up: draw figures off-screen, and keep hypothesis deterministic."""
-
-import matplotlib
-
-matplotlib.use("Agg")
+"""Test set-up: hypothesis runs derandomized, so every property test is deterministic."""
 
 from hypothesis import settings
 

@@ -1,0 +1,5 @@
+"""Root pytest set-up: figures are drawn off-screen everywhere, doctests included."""
+
+import matplotlib
+
+matplotlib.use("Agg")

@@ -1,0 +1,71 @@
+"""What every lab shares: a view (result, figure, one-line summary) and the widget that shows it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+
+__all__ = ["LabView", "build_lab", "show"]
+
+
+@dataclass(frozen=True)
+class LabView:
+    """One redraw of a lab: the simulation `result`, its `figure`, and a one-line `summary`.
+
+    The summary is what a screen reader or a skimming learner needs; it is printed beside
+    the figure on every update.
+    """
+
+    result: Any
+    figure: Figure
+    summary: str
+
+    def __repr__(self) -> str:
+        return f"LabView({self.summary})"
+
+
+def show(view: LabView) -> None:
+    """Print the view's summary, display its figure, and close it so figures never pile up."""
+    from IPython.display import display
+
+    print(view.summary)
+    display(view.figure)
+    plt.close(view.figure)
+
+
+def build_lab(update: Callable[..., LabView], columns: int = 2, **controls: widgets.Widget) -> widgets.interactive:
+    """Wrap `update(**values) -> LabView` in an `ipywidgets.interactive` with the given controls.
+
+    Every change of a control re-runs `update` and shows the new view; sliders update when
+    released (not on every pixel of a drag). `lab.result` is the latest `LabView` and
+    `lab.controls` maps each parameter name to its widget (tests and browser checks use it).
+
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stdout(io.StringIO()):  # outside a notebook, output goes to stdout
+    ...     lab = build_lab(lambda n: LabView(n, plt.figure(), f"n={n}"), n=widgets.IntSlider(value=2, max=5))
+    ...     lab.controls["n"].value = 4
+    >>> lab.result
+    LabView(n=4)
+    """
+    for widget in controls.values():
+        if hasattr(widget, "continuous_update"):
+            widget.continuous_update = False
+        widget.style = {"description_width": "initial"}
+
+    def run(**values: Any) -> LabView:
+        view = update(**values)
+        show(view)
+        return view
+
+    lab = widgets.interactive(run, **controls)
+    output = lab.children[-1]
+    items = list(controls.values())
+    rows = [widgets.HBox(items[i : i + columns]) for i in range(0, len(items), columns)]
+    lab.children = (*rows, output)
+    lab.controls = dict(controls)
+    return lab

@@ -1,0 +1,16 @@
+"""Shared drawing helpers: the colour-blind-safe palette, flow graphs, progress bars."""
+
+from .graph import draw_flow_graph, layered_layout
+from .palette import OKABE_ITO, STATUS_COLOURS, UTILIZATION_CMAP, status_colour, utilization_colour
+from .progress import progress
+
+__all__ = [
+    "OKABE_ITO",
+    "STATUS_COLOURS",
+    "UTILIZATION_CMAP",
+    "draw_flow_graph",
+    "layered_layout",
+    "progress",
+    "status_colour",
+    "utilization_colour",
+]
