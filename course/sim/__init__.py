@@ -5,7 +5,7 @@
 
 from .distributions import Constant, Distribution, Exponential, LogNormal, Uniform, as_distribution
 from .kernel import Environment, SimulationLimitError, Ticket, stream
-from .queueing import MMCResult, MMCTheory, erlang_c, mmc, mmc_theory
+from .queueing import MMCResult, MMCTheory, SweepPoint, erlang_c, mmc, mmc_theory, utilization_sweep
 from .results import Record, Results, Summary, TimeSeries, percentile
 from .server_pool import ServerPool, run_pool
 from .traffic import ConstantRate, OnOff, Poisson, RushHour, Source, Spike, TimeVarying, arrival_times
@@ -29,6 +29,7 @@ __all__ = [
     "Source",
     "Spike",
     "Summary",
+    "SweepPoint",
     "Ticket",
     "TimeSeries",
     "TimeVarying",
@@ -41,4 +42,5 @@ __all__ = [
     "percentile",
     "run_pool",
     "stream",
+    "utilization_sweep",
 ]

@@ -1,5 +1,6 @@
 """Shared drawing helpers: the colour-blind-safe palette, flow graphs, progress bars."""
 
+from .charts import draw_latency_curve
 from .graph import draw_flow_graph, layered_layout
 from .palette import OKABE_ITO, STATUS_COLOURS, UTILIZATION_CMAP, status_colour, utilization_colour
 from .progress import progress
@@ -9,6 +10,7 @@ __all__ = [
     "STATUS_COLOURS",
     "UTILIZATION_CMAP",
     "draw_flow_graph",
+    "draw_latency_curve",
     "layered_layout",
     "progress",
     "status_colour",

@@ -3,7 +3,7 @@ import statistics
 
 import pytest
 
-from course.sim import erlang_c, mmc, mmc_theory
+from course.sim import erlang_c, mmc, mmc_theory, utilization_sweep
 
 
 def test_erlang_c_known_values():
@@ -57,3 +57,15 @@ def test_mmc_is_reproducible():
 def test_mmc_bad_input(args, message):
     with pytest.raises(ValueError, match=message):
         mmc(*args)
+
+
+def test_utilization_sweep_tracks_erlang_c_and_explodes_near_capacity():
+    points = utilization_sweep([0.3, 0.6, 0.9], customers=20_000, seed=0)
+    for p in points:
+        assert p.simulated == pytest.approx(p.predicted, rel=0.1)
+    assert points[2].simulated > 2 * points[0].simulated
+
+
+def test_utilization_sweep_refuses_loads_at_or_above_one():
+    with pytest.raises(ValueError, match="strictly between 0 and 1"):
+        utilization_sweep([0.5, 1.0])
