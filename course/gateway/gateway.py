@@ -1,0 +1,301 @@
+"""The gateway: the single entry point that runs every request through the same stages, in order.
+
+    transform -> route -> auth -> rate_limit -> cache -> backend
+
+Each stage either answers the request (a 404 from routing, a 401/403 from auth, a 429 from the
+rate limiter, a 200 from the cache) or passes it on; the backend answers everything that reaches
+it. So every request gets exactly one outcome, and each stage's counts add up:
+`arrived = passed + answered`, and what one stage passes on is what the next one receives.
+Stages you do not configure are skipped. The rate limiter counts per client (the client the API
+key belongs to when auth is on); the cache stores successful GET responses per service and path.
+
+Taught in lessons/01_api_gateway.ipynb.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, NamedTuple
+
+from .access_log import STAGES, AccessLog, LogRecord
+from .auth import Authenticator
+from .cache import Cache
+from .messages import Request, Response
+from .rate_limit import RateLimiter
+from .routing import Route, RouteMatch, RouteTable
+from .transform import Chain, Transform, chain
+
+__all__ = ["Gateway", "StageCount"]
+
+Backend = float | Mapping[str, float] | Callable[[Request, RouteMatch], float]
+
+
+class StageCount(NamedTuple):
+    """What one stage did: requests that `arrived`, and those it `answered`, by status.
+
+    `passed` = arrived - answered went on to the next stage (for the backend: still in flight).
+    """
+
+    stage: str
+    arrived: int
+    answered: dict[int, int]
+
+    @property
+    def passed(self) -> int:
+        return self.arrived - sum(self.answered.values())
+
+
+class _Stop(NamedTuple):  # the gateway answers without the backend
+    stage: str
+    status: int
+    service: str | None
+    reason: str
+    headers: dict | None
+    cache_hit: bool
+
+
+class _Forward(NamedTuple):  # the request goes on to a backend
+    request: Request
+    original: Request
+    match: RouteMatch
+    cache_key: Any
+    time: float
+
+
+def _seconds(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+        raise ValueError(f"{name} must be zero or more seconds (got {value!r})")
+    return float(value)
+
+
+class Gateway:
+    """Answer each request through the stages `transform -> route -> auth -> rate_limit -> cache -> backend`.
+
+    `backend` says how long a service takes in `handle`: seconds, a dict of seconds per service,
+    or a function `(request, match) -> seconds`. `overhead` is the gateway's own time, added to
+    every response. Under simulated traffic (`course.gateway.simulate`) real server pools answer.
+
+    Taught in lessons/01_api_gateway.ipynb.
+
+    >>> from course.gateway import Authenticator, Route, TokenBucket
+    >>> gw = Gateway([Route("/users/{id}", "users-service")],
+    ...              auth=Authenticator(keys={"key-alice": "alice"}), limiter=TokenBucket(capacity=1, rate=1))
+    >>> gw.stages
+    ('route', 'auth', 'rate_limit', 'backend')
+    >>> key = {"X-Api-Key": "key-alice"}
+    >>> [gw.handle(Request("GET", p, "alice", headers=key), now=0.0).status for p in ("/users/1", "/users/2", "/x")]
+    [200, 429, 404]
+    >>> gw.handle(Request("GET", "/users/1", "eve"), now=0.5)
+    Response(401 Unauthorized: no API key)
+    """
+
+    def __init__(
+        self,
+        routes: RouteTable | Iterable[Route],
+        auth: Authenticator | None = None,
+        limiter: RateLimiter | None = None,
+        cache: Cache | None = None,
+        transforms: Transform | Iterable[Transform] = (),
+        backend: Backend = 0.02,
+        overhead: float = 0.001,
+    ):
+        self.routes = routes if isinstance(routes, RouteTable) else RouteTable(routes)
+        if len(self.routes) == 0:
+            raise ValueError("a gateway needs at least one route, e.g. [Route('/users/{id}', 'users-service')]")
+        for name, value, kind, example in (
+            ("auth", auth, Authenticator, "Authenticator(keys={'key-alice': 'alice'})"),
+            ("limiter", limiter, RateLimiter, "TokenBucket(capacity=20, rate=100)"),
+            ("cache", cache, Cache, "Cache(capacity=100, ttl=5)"),
+        ):
+            if value is not None and not isinstance(value, kind):
+                raise ValueError(f"{name} must be None or like {example} (got {value!r})")
+        self.auth, self.limiter, self.cache = auth, limiter, cache
+        self.transforms: Chain = chain(list(transforms) if not isinstance(transforms, Transform) else transforms)
+        if callable(backend) or isinstance(backend, Mapping):
+            if isinstance(backend, Mapping):
+                missing = [s for s in self.routes.services if s not in backend]
+                if missing:
+                    raise ValueError(f"backend has no latency for {', '.join(missing)}: add it to the dict")
+                for service, value in backend.items():
+                    _seconds(value, f"backend[{service!r}]")
+            self.backend = backend
+        else:
+            self.backend = _seconds(backend, "backend")
+        self.overhead = _seconds(overhead, "overhead")
+        present = {"transform": len(self.transforms) > 0, "auth": auth is not None}
+        present |= {"rate_limit": limiter is not None, "cache": cache is not None}
+        self.stages: tuple[str, ...] = tuple(stage for stage in STAGES if present.get(stage, True))
+        self.log = AccessLog()
+        self._arrived = dict.fromkeys(self.stages, 0)
+        self._answered: dict[str, Counter] = {stage: Counter() for stage in self.stages}
+        self._now = -math.inf
+        self.received = 0
+        self.saved = 0.0  # backend seconds the cache saved
+
+    def fresh(self) -> Gateway:
+        """The same configuration with no history: an empty log, cache and rate-limit state."""
+        return Gateway(
+            self.routes,
+            auth=self.auth,
+            limiter=None if self.limiter is None else self.limiter.fresh(),
+            cache=None if self.cache is None else self.cache.fresh(),
+            transforms=self.transforms,
+            backend=self.backend,
+            overhead=self.overhead,
+        )
+
+    def __repr__(self) -> str:
+        parts = {
+            "transform": repr(self.transforms),
+            "route": f"{len(self.routes)} routes to {', '.join(self.routes.services)}",
+            "auth": repr(self.auth),
+            "rate_limit": f"{self.limiter!r} per client",
+            "cache": repr(self.cache),
+            "backend": "a function" if callable(self.backend) else f"{self.backend!r} s",
+        }
+        lines = [f"Gateway({' -> '.join(self.stages)})"]
+        lines += [f"  {stage:<10}  {parts[stage]}" for stage in self.stages]
+        return "\n".join(lines)
+
+    # -- counting ---------------------------------------------------------------------------
+
+    def counts(self) -> list[StageCount]:
+        """Per stage, in order: how many requests arrived and how many it answered, by status."""
+        return [StageCount(s, self._arrived[s], dict(sorted(self._answered[s].items()))) for s in self.stages]
+
+    def counts_table(self) -> str:
+        """`counts()` as a text table a lesson can print."""
+        lines = [f"{'stage':<10}  {'arrived':>7}  {'passed':>6}  answered"]
+        for c in self.counts():
+            answered = ", ".join(f"{status}: {n}" for status, n in c.answered.items()) or "-"
+            lines.append(f"{c.stage:<10}  {c.arrived:>7}  {c.passed:>6}  {answered}")
+        return "\n".join(lines)
+
+    def outcomes(self) -> dict[int, int]:
+        """Responses so far by status, whichever stage gave them."""
+        total: Counter = Counter()
+        for answered in self._answered.values():
+            total.update(answered)
+        return dict(sorted(total.items()))
+
+    @property
+    def in_flight(self) -> int:
+        """Requests forwarded to a backend that has not answered yet."""
+        return self._arrived["backend"] - sum(self._answered["backend"].values())
+
+    # -- the stages -------------------------------------------------------------------------
+
+    def _front(self, original: Request, now: float) -> _Stop | _Forward:
+        """Run every stage before the backend; stop at the first that answers."""
+        if not now >= self._now:
+            if isinstance(now, bool) or not isinstance(now, (int, float)) or math.isnan(now):
+                raise ValueError(f"now must be a number of seconds (got {now!r})")
+            raise ValueError(
+                f"time went backwards: now={now!r} s comes before {self._now!r} s; hand requests over in time order"
+            )
+        self._now = now
+        n = self.received
+        self.received = n + 1
+        arrived, answered = self._arrived, self._answered
+        request = original
+        if self.transforms.steps:
+            arrived["transform"] += 1
+            request = self.transforms(request, n)
+        arrived["route"] += 1
+        match = self.routes.match(request.method, request.path)
+        if match is None:
+            allowed = self.routes.allowed_methods(request.path)
+            if allowed:
+                answered["route"][405] += 1
+                reason = f"{request.path} does not accept {request.method} (allowed: {', '.join(allowed)})"
+                return _Stop("route", 405, None, reason, {"Allow": ", ".join(allowed)}, False)
+            answered["route"][404] += 1
+            return _Stop("route", 404, None, f"no route for {request.method} {request.path}", None, False)
+        service, client = match.service, request.client
+        if self.auth is not None:
+            arrived["auth"] += 1
+            decision = self.auth.authenticate(request, service)
+            if decision.status != 200:
+                answered["auth"][decision.status] += 1
+                headers = {"WWW-Authenticate": "ApiKey"} if decision.status == 401 else None
+                return _Stop("auth", decision.status, service, decision.reason, headers, False)
+            client = decision.client or client
+        if self.limiter is not None:
+            arrived["rate_limit"] += 1
+            if not self.limiter.allow(now, client):
+                wait = self.limiter.retry_after(now, client)
+                answered["rate_limit"][429] += 1
+                reason = f"{client} is over the rate limit; retry after {wait!r} s"
+                return _Stop("rate_limit", 429, service, reason, {"Retry-After": repr(wait)}, False)
+        cache_key = None
+        if self.cache is not None:
+            arrived["cache"] += 1
+            if request.method in ("GET", "HEAD"):
+                cache_key = (service, request.path)
+                saved = self.cache.get(cache_key, now)
+                if saved is not None:
+                    answered["cache"][200] += 1
+                    self.saved += saved
+                    return _Stop("cache", 200, service, "OK", None, True)
+        arrived["backend"] += 1
+        return _Forward(request, original, match, cache_key, now)
+
+    def _stopped(self, original: Request, now: float, stop: _Stop) -> LogRecord:
+        record = LogRecord(
+            now,
+            original.client,
+            original.method,
+            original.path,
+            stop.status,
+            stop.service,
+            self.overhead,
+            stop.cache_hit,
+            stop.stage,
+        )
+        self.log.append(record)
+        return record
+
+    def _answered_by_backend(self, forward: _Forward, status: int, latency: float, end: float) -> LogRecord:
+        """Count and log a backend's answer: `latency` is the backend's time, `end` when it answered."""
+        self._answered["backend"][status] += 1
+        if status == 200 and forward.cache_key is not None:
+            self.cache.put(forward.cache_key, latency, end)
+        original = forward.original
+        record = LogRecord(
+            forward.time,
+            original.client,
+            original.method,
+            original.path,
+            status,
+            forward.match.service,
+            self.overhead + (latency if status == 200 else 0.0),
+            False,
+            "backend",
+        )
+        self.log.append(record)
+        return record
+
+    def handle(self, request: Request, now: float | None = None) -> Response:
+        """Answer one request at time `now` (default: `request.time`), backend included, at once.
+
+        The backend's latency is reported in the response but the clock does not move: a
+        cached answer is stored as of `now`.
+        """
+        if not isinstance(request, Request):
+            raise ValueError(f"handle takes a Request, e.g. Request('GET', '/users/123', 'alice') (got {request!r})")
+        now = request.time if now is None else now
+        step = self._front(request, now)
+        if isinstance(step, _Stop):
+            self._stopped(request, now, step)
+            return Response(step.status, step.service, self.overhead, step.headers, step.cache_hit, step.reason)
+        backend = self.backend
+        if isinstance(backend, Mapping):
+            latency = backend[step.match.service]
+        elif callable(backend):
+            latency = _seconds(backend(step.request, step.match), "the backend function's answer")
+        else:
+            latency = backend
+        record = self._answered_by_backend(step, 200, latency, now)
+        return Response(200, step.match.service, record.latency)
