@@ -1,5 +1,13 @@
-"""Labs: one function per lesson returning an ipywidgets widget that re-simulates on every change."""
+"""Labs: one function per lesson returning an ipywidgets widget that re-simulates on every change.
 
+`LABS` maps each lesson's file stem to its lab, so tools (benchmarks, browser tests) find them all.
+"""
+
+from .gateway import gateway_lab
 from .view import LabView, build_lab, show
 
-__all__ = ["LabView", "build_lab", "show"]
+LABS = {
+    "01_api_gateway": gateway_lab,
+}
+
+__all__ = ["LABS", "LabView", "build_lab", "gateway_lab", "show"]

@@ -29,10 +29,12 @@ def test_edge_width_follows_flow_and_rejections_are_dashed(system):
     pos = layered_layout([["client"], ["gateway"], ["users", "orders"]])
     fig, ax = plt.subplots()
     artists = draw_flow_graph(system, pos, ax=ax)
-    widths = [a.get_linewidth() for a in artists["edges"]]
+    widths = list(artists["edges"].get_linewidths())
     assert widths[0] == max(widths)  # the client's 100 requests
     assert widths[1] > widths[3] > widths[2]  # 75 forwarded > 25 rejected > 0
-    assert artists["edges"][3].get_linestyle() != "-"
+    styles = artists["edges"].get_linestyles()
+    assert styles[3] != styles[0]  # the rejected flow is dashed
+    assert [t.get_text() for t in artists["edge_labels"]] == ["429"]
     assert len(artists["down"]) == 1
     plt.close(fig)
 
