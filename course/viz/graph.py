@@ -110,7 +110,7 @@ def draw_flow_graph(
     node_artist = PatchCollection(circles, facecolors=fills, edgecolors="black", linewidths=1.0, zorder=3)
     ax.add_collection(node_artist)
     labels = {}
-    for n, fill in zip(nodes, fills, strict=True):
+    for n in nodes:
         util = graph.nodes[n].get("utilization")
         colour = "white" if util is not None and util < 0.55 else "black"
         text = str(graph.nodes[n].get("label", n))
