@@ -1,0 +1,145 @@
+from collections import defaultdict
+
+import pytest
+
+from course.balancing import (
+    L4,
+    L7,
+    TLS,
+    BalancerScenario,
+    HealthCheck,
+    Outage,
+    Route,
+    Workload,
+    as_layer,
+    simulate,
+)
+
+WEBSOCKETS = Workload.websocket_heavy(rate=280, share=0.8, websocket_rate=10.0)
+
+
+def backends_per_connection(res):
+    seen = defaultdict(set)
+    for r in res.records:
+        if r.status == 200:
+            seen[r.connection].add(r.backend)
+    return seen
+
+
+@pytest.fixture(scope="module")
+def both_layers():
+    return {
+        layer: simulate(BalancerScenario(layer=layer, strategy="round_robin", workload=WEBSOCKETS), until=20, seed=0)
+        for layer in ("L4", "L7")
+    }
+
+
+def test_both_layers_see_identical_traffic(both_layers):
+    l4, l7 = both_layers["L4"], both_layers["L7"]
+    assert [(r.request, r.arrival, r.connection, r.client) for r in l4.records] == [
+        (r.request, r.arrival, r.connection, r.client) for r in l7.records
+    ]
+
+
+def test_l4_pins_every_request_of_a_connection_to_one_backend(both_layers):
+    assert all(len(b) == 1 for b in backends_per_connection(both_layers["L4"]).values())
+
+
+def test_l7_spreads_the_requests_of_a_long_connection(both_layers):
+    spread = backends_per_connection(both_layers["L7"])
+    chatty = [c for c, b in spread.items() if len(b) == 5]
+    assert len(chatty) >= 10
+
+
+def test_websockets_leave_l4_uneven_while_l7_stays_even(both_layers):
+    l4 = [b.share for b in both_layers["L4"].backends]
+    l7 = [b.share for b in both_layers["L7"].backends]
+    assert max(l4) / min(l4) > 2.0
+    assert max(l7) / min(l7) < 1.01
+    assert max(b.utilization for b in both_layers["L4"].backends) > max(
+        b.utilization for b in both_layers["L7"].backends
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 3, 5])
+def test_least_connections_at_l4_balances_websockets_not_the_messages_they_carry(seed):
+    res = simulate(BalancerScenario(layer="L4", strategy="least_connections", workload=WEBSOCKETS), until=20, seed=seed)
+    requests = WEBSOCKETS.requests(20, seed=seed)
+    sockets = defaultdict(set)
+    for r in res.records:
+        if requests[r.request].websocket:
+            sockets[r.backend].add(r.connection)
+    counts = [len(sockets[b.name]) for b in res.backends]
+    shares = [b.share for b in res.backends]
+    assert max(counts) - min(counts) <= 2
+    assert max(shares) / min(shares) > 1.3
+
+
+def test_tls_work_moves_from_the_backends_at_l4_to_the_balancer_at_l7():
+    tls = TLS(handshake=0.004, per_request=0.001)
+    workload = Workload(rate=250, requests_per_connection=4, gap=0.1)
+    runs = {
+        layer: simulate(BalancerScenario(layer=layer, workload=workload, tls=tls), until=20) for layer in ("L4", "L7")
+    }
+    assert runs["L4"].tls_seconds["balancer"] == 0 < runs["L4"].tls_seconds["backends"]
+    assert runs["L7"].tls_seconds["backends"] == 0 < runs["L7"].tls_seconds["balancer"]
+    # The same work in total: one handshake per connection (per backend at L4) plus one per request.
+    requests = len(runs["L7"].records)
+    connections = len({r.connection for r in runs["L7"].records})
+    assert runs["L7"].tls_seconds["balancer"] == pytest.approx(connections * 0.004 + requests * 0.001)
+    assert runs["L4"].tls_seconds["backends"] == pytest.approx(runs["L7"].tls_seconds["balancer"], rel=0.01)
+    busy = {layer: sum(b.utilization for b in res.backends) for layer, res in runs.items()}
+    assert busy["L4"] > busy["L7"] * 1.05
+    assert runs["L4"].balancer_utilization == 0
+    assert runs["L7"].balancer_utilization == pytest.approx(runs["L7"].tls_seconds["balancer"] / (2 * 20))
+
+
+def test_l7_routes_by_path_and_by_header():
+    workload = Workload(rate=200, paths={"/api": 0.8, "/static": 0.2}, headers={"": 0.9, "beta": 0.1})
+    layer = L7(routes=(Route(header="beta", backends=("b4",)), Route(path="/static", backends=("b0", "b1"))))
+    res = simulate(BalancerScenario(layer=layer, workload=workload), until=10)
+    requests = {r.id: r for r in workload.requests(10, seed=0)}
+    for rec in res.records:
+        req = requests[rec.request]
+        if req.header == "beta":
+            assert rec.backend == "b4"
+        elif req.path.startswith("/static"):
+            assert rec.backend in ("b0", "b1")
+    api_backends = {rec.backend for rec in res.records if requests[rec.request].path == "/api"}
+    assert api_backends == {"b0", "b1", "b2", "b3", "b4"}
+
+
+def test_a_route_whose_backends_are_all_down_answers_503():
+    workload = Workload(rate=100, paths={"/api": 0.5, "/static": 0.5})
+    layer = L7(routes=(Route(path="/static", backends=("b0",)),))
+    res = simulate(
+        BalancerScenario(layer=layer, workload=workload, health=HealthCheck(), failures=(Outage("b0", at=0),)),
+        until=10,
+    )
+    requests = workload.requests(10, seed=0)
+    statuses = {(requests[r.request].path, r.status) for r in res.records}
+    assert statuses == {("/api", 200), ("/static", 503)}
+
+
+def test_l7_caches_cacheable_paths_for_the_ttl():
+    workload = Workload(rate=200, keys=20, paths={"/api": 0.5, "/static": 0.5})
+    cached = simulate(BalancerScenario(layer=L7(cache_ttl=2.0), workload=workload), until=20)
+    hits = [r for r in cached.records if r.backend == "cache"]
+    assert hits and all(r.status == 200 and r.latency == 0 and r.note == "cache hit" for r in hits)
+    requests = workload.requests(20, seed=0)
+    assert {requests[r.request].path for r in hits} == {"/static"}
+    # 20 keys, each fetched once per 2 s at most: almost every /static request is a hit.
+    static = sum(1 for r in requests if r.path == "/static")
+    assert len(hits) > 0.8 * static
+    plain = simulate(BalancerScenario(layer=L7(), workload=workload), until=20)
+    assert not any(r.backend == "cache" for r in plain.records)
+
+
+def test_layer_names_are_accepted_and_unknown_ones_listed():
+    assert as_layer("L4") == L4() and as_layer(" l7 ") == L7()
+    with pytest.raises(ValueError, match=r"choose 'L4' .* or 'L7'"):
+        BalancerScenario(layer="L3")
+    with pytest.raises(ValueError, match="exactly one of path"):
+        Route(backends=("b0",))
+    with pytest.raises(ValueError, match="names unknown backends"):
+        BalancerScenario(layer=L7(routes=(Route(path="/x", backends=("b9",)),)))
