@@ -1,0 +1,285 @@
+"""Consumers: a pool of workers that take messages one at a time, process them, and ack, fail or crash."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from course.sim import Distribution, Environment, as_distribution, stream
+
+from .message import Delivery, Message
+from .message_queue import MessageQueue
+
+__all__ = ["OUTCOMES", "ConsumerPool", "Faults"]
+
+OUTCOMES = ("ok", "fail", "crash", "slow", "poison")
+
+
+def _rate(name: str, value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise ValueError(f"{name} must be a probability between 0 and 1 (got {value!r})")
+
+
+def _seconds(name: str, value: float, allow_zero: bool = True) -> None:
+    bad = isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0 or math.isinf(value)
+    if bad or (value == 0 and not allow_zero):
+        least = "zero or more" if allow_zero else "a positive number of"
+        raise ValueError(f"{name} must be {least} seconds (got {value!r})")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Faults:
+    """What goes wrong in a consumer, attempt by attempt (by default nothing does).
+
+    Each delivery draws one outcome: ``"fail"`` (an error: the consumer nacks, the retry policy
+    decides when it comes back), ``"crash"`` (the work is done but the consumer dies before
+    the ack: the message comes back after the visibility timeout, a duplicate), ``"slow"``
+    (the work takes `slow_time` seconds, maybe past the visibility timeout) or ``"ok"``.
+    Messages in `poison` fail every attempt (or are dead-lettered at once if `detect_poison`);
+    every attempt that starts during `outage` (start, end) fails; `schedule` (a dict, kept as
+    sorted pairs) fixes the outcome of given ``(message id, attempt)`` pairs. A failed attempt
+    takes `fail_time` seconds (a fast error) or, if None, the drawn processing time.
+
+    Taught in lessons/03_queues.ipynb.
+
+    >>> Faults(failure_rate=0.1, poison={7}).poison
+    frozenset({7})
+    >>> Faults(schedule={(0, 1): "crash"}).outcome(0, attempt=1, now=0.0, u=0.99)
+    'crash'
+    >>> Faults(failure_rate=0.7, crash_rate=0.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: failure_rate + crash_rate + slow_rate must be at most 1 (got 1.2): they share one draw per attempt
+    """
+
+    failure_rate: float = 0.0
+    crash_rate: float = 0.0
+    slow_rate: float = 0.0
+    slow_time: float = 60.0
+    poison: frozenset[int] = frozenset()
+    detect_poison: bool = False
+    outage: tuple[float, float] | None = None
+    fail_time: float | None = None
+    schedule: Mapping[tuple[int, int], str] | tuple = ()
+
+    def __post_init__(self):
+        for name in ("failure_rate", "crash_rate", "slow_rate"):
+            _rate(name, getattr(self, name))
+        total = self.failure_rate + self.crash_rate + self.slow_rate
+        if total > 1 + 1e-12:
+            raise ValueError(
+                f"failure_rate + crash_rate + slow_rate must be at most 1 (got {total:g}): "
+                "they share one draw per attempt"
+            )
+        _seconds("slow_time", self.slow_time, allow_zero=False)
+        if self.fail_time is not None:
+            _seconds("fail_time", self.fail_time, allow_zero=False)
+        if not isinstance(self.poison, Iterable) or isinstance(self.poison, (str, bytes)):
+            raise TypeError(f"poison must be a set of message ids, e.g. {{3, 17}} (got {self.poison!r})")
+        object.__setattr__(self, "poison", frozenset(self.poison))
+        if self.outage is not None:
+            start, end = self.outage
+            if not (isinstance(start, (int, float)) and isinstance(end, (int, float)) and 0 <= start < end):
+                raise ValueError(f"outage must be (start, end) seconds with 0 <= start < end (got {self.outage!r})")
+        lookup = dict(self.schedule)
+        for where, outcome in lookup.items():
+            if outcome not in OUTCOMES:
+                raise ValueError(
+                    f"scheduled outcome for {where!r} must be one of {', '.join(map(repr, OUTCOMES))} (got {outcome!r})"
+                )
+        object.__setattr__(self, "schedule", tuple(sorted(lookup.items())))  # hashable, so a lab can cache by it
+        object.__setattr__(self, "_lookup", lookup)
+
+    def outcome(self, message: int, attempt: int, now: float, u: float, poison: bool = False) -> str:
+        """The outcome of `attempt` at a message, given a uniform draw `u` in [0, 1)."""
+        scheduled = self._lookup.get((message, attempt))
+        if scheduled is not None:
+            return scheduled
+        if poison or message in self.poison:
+            return "poison" if self.detect_poison else "fail"
+        if self.outage is not None and self.outage[0] <= now < self.outage[1]:
+            return "fail"
+        if u < self.failure_rate:
+            return "fail"
+        if u < self.failure_rate + self.crash_rate:
+            return "crash"
+        if u < self.failure_rate + self.crash_rate + self.slow_rate:
+            return "slow"
+        return "ok"
+
+
+class ConsumerPool:
+    """Run `consumers` workers on a queue: each takes one message, works `processing` seconds, then acks it.
+
+    An idle consumer takes a message as soon as one is available (long polling), or, with
+    ``poll_interval > 0``, at its next poll (every `poll_interval` seconds since it last found
+    the queue empty). A consumer that finishes polls again at once. With a partitioned queue,
+    consumer `c` reads the partitions `p` with ``p % consumers == c`` (one owner per partition,
+    as in a Kafka consumer group; consumers beyond the partition count sit idle). Zero
+    consumers is allowed: nothing is consumed and every message waits.
+
+    Processing times come from ``stream(seed, "service:<name>")`` in delivery order, as
+    `course.sim.ServerPool` draws its service times: the same seed gives the same times.
+
+    An `idempotent` consumer records each message id with the message's effect, in one step,
+    and skips a message whose id it has seen: at-least-once delivery then has exactly-once effects.
+
+    Taught in lessons/03_queues.ipynb.
+
+    >>> env = Environment()
+    >>> q = MessageQueue(env)
+    >>> pool = ConsumerPool(env, q, consumers=2, processing=1.0)
+    >>> [q.send() for _ in range(3)]
+    [0, 1, 2]
+    >>> env.run()
+    >>> [(e.t, e.message, e.consumer) for e in q.events if e.kind == "ack"]
+    [(1.0, 0, 0), (1.0, 1, 1), (2.0, 2, 0)]
+    """
+
+    def __init__(
+        self,
+        env: Environment,
+        queue: MessageQueue,
+        consumers: int = 1,
+        processing: Distribution | float = 0.1,
+        *,
+        faults: Faults | None = None,
+        idempotent: bool = False,
+        poll_interval: float = 0.0,
+        restart: float = 0.0,
+        seed: int = 0,
+        name: str = "pool",
+    ):
+        if isinstance(consumers, bool) or not isinstance(consumers, int) or consumers < 0:
+            raise ValueError(
+                f"consumers must be a whole number of 0 or more (got {consumers!r}): with 0 nothing is consumed"
+            )
+        if not isinstance(queue, MessageQueue):
+            raise TypeError(f"queue must be a MessageQueue (got {queue!r})")
+        faults = Faults() if faults is None else faults
+        if not isinstance(faults, Faults):
+            raise TypeError(f"faults must be a Faults, e.g. Faults(failure_rate=0.1) (got {faults!r})")
+        _seconds("poll_interval", poll_interval)
+        _seconds("restart", restart)
+        self.env = env
+        self.queue = queue
+        self.consumers = consumers
+        self.processing = as_distribution(processing)
+        self.faults = faults
+        self.idempotent = bool(idempotent)
+        self.poll_interval = float(poll_interval)
+        self.restart = float(restart)
+        self.rng_processing: random.Random = stream(seed, f"service:{name}")  # as course.sim.ServerPool draws
+        self.rng_faults: random.Random = stream(seed, "faults")
+        self.status = ["idle"] * consumers
+        self.lanes: list[list[int] | None] = [self._lanes_of(c) for c in range(consumers)]
+        self.effects: dict[int, int] = {}
+        self.duplicates = 0
+        self.busy_time = 0.0
+        self._anchor = [env.now] * consumers
+        self._tick: list[int | None] = [None] * consumers
+        self._dispatching = False
+        self._again = False
+        queue.subscribe(self.dispatch)
+        self.dispatch()
+
+    def __repr__(self) -> str:
+        busy = self.status.count("busy")
+        return f"ConsumerPool(consumers={self.consumers}, busy={busy}, duplicates={self.duplicates})"
+
+    def _lanes_of(self, c: int) -> list[int] | None:
+        p = self.queue.partitions
+        return None if p is None else [lane for lane in range(p) if lane % self.consumers == c]
+
+    @property
+    def assignment(self) -> dict[int, list[int]]:
+        """Which partitions each consumer reads (an empty dict for an unpartitioned queue)."""
+        p = self.queue.partitions
+        return {c: list(range(p)) if lanes is None else lanes for c, lanes in enumerate(self.lanes)} if p else {}
+
+    def dispatch(self) -> None:
+        """Give idle consumers work (or schedule their next poll); safe to call at any time."""
+        if self._dispatching:
+            self._again = True
+            return
+        self._dispatching = True
+        try:
+            again = True
+            while again:
+                self._again = False
+                if self.queue.partitions is None and not self.queue.available():
+                    break
+                for c in range(self.consumers):
+                    if self.status[c] == "idle" and self.queue.available(self.lanes[c]):
+                        if self.poll_interval:
+                            self._schedule_poll(c)
+                        else:
+                            self._take(c)
+                again = self._again
+        finally:
+            self._dispatching = False
+
+    def _schedule_poll(self, c: int) -> None:
+        if self._tick[c] is not None:
+            return
+        now, period, anchor = self.env.now, self.poll_interval, self._anchor[c]
+        k = max(1, math.ceil((now - anchor) / period))
+        self._tick[c] = self.env.schedule(max(0.0, anchor + k * period - now), self._poll, c)
+
+    def _poll(self, c: int) -> None:
+        self._tick[c] = None
+        if self.status[c] == "idle":
+            self._take(c)
+
+    def _take(self, c: int) -> bool:
+        self.status[c] = "busy"  # before receive: receiving can admit a blocked message and wake the pool
+        delivery = self.queue.receive(c, self.lanes[c])
+        if delivery is None:
+            self.status[c] = "idle"
+            return False
+        msg = self.queue.messages[delivery.message]
+        duration = self.processing.sample(self.rng_processing)
+        outcome = self.faults.outcome(msg.id, delivery.attempt, self.env.now, self.rng_faults.random(), msg.poison)
+        if outcome in ("fail", "poison") and self.faults.fail_time is not None:
+            duration = self.faults.fail_time
+        elif outcome == "slow":
+            duration = self.faults.slow_time
+        self.env.schedule(duration, self._finish, c, delivery, outcome, duration)
+        return True
+
+    def _finish(self, c: int, delivery: Delivery, outcome: str, duration: float) -> None:
+        self.busy_time += duration
+        msg = self.queue.messages[delivery.message]
+        if outcome in ("ok", "slow", "crash"):
+            self._apply(c, msg)
+        if outcome in ("ok", "slow"):
+            self.queue.ack(delivery)
+        elif outcome == "fail":
+            self.queue.nack(delivery)
+        elif outcome == "poison":
+            self.queue.dead_letter(delivery, reason="poison")
+        else:  # a crash after the work and before the ack: the visibility timeout brings the message back
+            self.queue._log("crash", msg, c)
+            if self.restart:
+                self.status[c] = "down"
+                self.env.schedule(self.restart, self._idle, c)
+                return
+        self._idle(c)
+
+    def _apply(self, c: int, msg: Message) -> None:
+        seen = self.effects.get(msg.id, 0)
+        if seen and self.idempotent:
+            self.duplicates += 1
+            self.queue._log("duplicate", msg, c, detail="skipped")
+            return
+        if seen:
+            self.duplicates += 1
+            self.queue._log("duplicate", msg, c, detail="applied")
+        self.effects[msg.id] = seen + 1
+
+    def _idle(self, c: int) -> None:
+        self.status[c] = "idle"
+        self._anchor[c] = self.env.now
+        self._take(c)
