@@ -14,6 +14,7 @@ Response(200 OK from users-service in 21 ms)
 from .access_log import STAGES, AccessLog, LogRecord
 from .auth import AuthDecision, Authenticator
 from .cache import Cache, CacheStats
+from .compare import LimiterOutcome, busiest_window, compare_limiters
 from .gateway import Gateway, StageCount
 from .messages import METHODS, REASONS, Headers, Request, Response
 from .rate_limit import (
@@ -54,6 +55,7 @@ __all__ = [
     "GatewaySummary",
     "GatewayTimeSeries",
     "Headers",
+    "LimiterOutcome",
     "LogRecord",
     "RateLimiter",
     "RemoveHeader",
@@ -69,7 +71,9 @@ __all__ = [
     "StripPrefix",
     "TokenBucket",
     "Transform",
+    "busiest_window",
     "chain",
+    "compare_limiters",
     "make_limiter",
     "simulate",
     "split_path",

@@ -12,7 +12,13 @@ from matplotlib.figure import Figure
 from .graph import draw_flow_graph
 from .palette import OKABE_ITO, status_colour
 
-__all__ = ["draw_gateway", "draw_gateway_dashboard", "draw_latency_over_time", "draw_status_over_time"]
+__all__ = [
+    "draw_gateway",
+    "draw_gateway_dashboard",
+    "draw_latency_over_time",
+    "draw_limiter_timelines",
+    "draw_status_over_time",
+]
 
 REJECTION_LABELS = {
     "401": "401\nno key",
@@ -69,7 +75,7 @@ def _layout(g: nx.DiGraph) -> dict:
     slots = list(REJECTION_LABELS)  # a fixed slot per status, present or not, so nothing jumps
     for n in rejected:
         i = slots.index(n) if n in slots else len(slots)
-        pos[n] = (round(0.3 + 0.4 * i, 6), 0.0)
+        pos[n] = (round(0.2 + 0.35 * i, 6), 0.0)
     return pos
 
 
@@ -149,4 +155,52 @@ def draw_gateway_dashboard(results, bin: float = 1.0) -> tuple[Figure, dict]:
     }
     status_ax.set_xlabel("")
     status_ax.tick_params(labelbottom=False)
+    return fig, artists
+
+
+def draw_limiter_timelines(times, outcomes, bin: float = 0.1, limit: float | None = None) -> tuple[Figure, dict]:
+    """One panel per limiter: requests per second offered (grey) and admitted (colour), per `bin`.
+
+    `limit` (requests per second) draws a dashed reference line in every panel.
+
+    >>> from course.gateway import FixedWindow, compare_limiters
+    >>> times = [0.05 * k for k in range(40)]
+    >>> fig, artists = draw_limiter_timelines(times, compare_limiters(times, [FixedWindow(5, 1.0)]), limit=5)
+    >>> sorted(artists)
+    ['fixed_window']
+    >>> plt.close("all")
+    """
+    rows = max(1, len(outcomes))
+    fig, axes = plt.subplots(rows, 1, figsize=(9, 1.3 * rows + 0.6), sharex=True, sharey=True, squeeze=False)
+    end = max(times, default=0.0) + bin
+    n = max(1, math.ceil(end / bin))
+    edges = [i * bin for i in range(n + 1)]
+
+    def per_second(ts):
+        counts = [0] * n
+        for t in ts:
+            counts[min(int(t / bin), n - 1)] += 1
+        return [c / bin for c in counts] + [0.0]
+
+    offered = per_second(times)
+    colours = [OKABE_ITO["blue"], OKABE_ITO["vermillion"], OKABE_ITO["bluish green"], OKABE_ITO["reddish purple"]]
+    artists = {}
+    for i, (ax, outcome) in enumerate(zip(axes[:, 0], outcomes, strict=False)):
+        ax.fill_between(edges, offered, step="post", color="#dddddd", label="offered")
+        artists[outcome.name] = ax.step(edges, per_second(outcome.accepted), where="post", color=colours[i % 4])[0]
+        if limit is not None:
+            ax.axhline(limit, color="black", linestyle="--", linewidth=0.8)
+        ax.text(
+            0.005,
+            0.93,
+            f"{outcome.name.replace('_', ' ')}: {outcome.admitted} admitted, at most {outcome.busiest} in one second",
+            transform=ax.transAxes,
+            fontsize=8,
+            va="top",
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8},
+        )
+        ax.set_ylabel("req/s", fontsize=8)
+        ax.grid(alpha=0.3)
+    axes[-1, 0].set_xlabel("time (s)  ·  grey: offered, colour: admitted, dashed: the limit")
+    fig.tight_layout(h_pad=0.3)
     return fig, artists
