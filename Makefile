@@ -35,12 +35,20 @@ NOTEBOOKS = $(wildcard lessons/*.ipynb solutions/*.ipynb exercises/*.ipynb)
 
 # Unit, property, lab and grader tests first; then every notebook under nbval (strict mode:
 # saved outputs are the reference). nbval needs its own run: its modes cannot mix with doctests.
+# Last, every lesson in JupyterLab in headless Chromium (tests/browser): skipped, with the command
+# that installs Chromium, when it is missing; a failure instead under COURSE_REQUIRE_BROWSER=1 (.ci/run).
+BROWSER_TESTS = $(PY) -m pytest tests/browser
 test: $(STAMP)
-	$(PY) -m pytest tests course
+	$(PY) -m pytest --ignore=tests/browser tests course
 ifneq ($(strip $(NOTEBOOKS)),)
 	$(PY) -m pytest --nbval --nbval-current-env --nbval-cell-timeout=$(NBVAL_TIMEOUT) \
 		--nbval-sanitize-with=tests/nbval_sanitize.cfg -o addopts="-p no:cacheprovider" $(NOTEBOOKS)
 endif
+	$(BROWSER_TESTS)
+
+# The browser tests alone; screenshots land in test-artifacts/screenshots/.
+test-browser: $(STAMP)
+	$(BROWSER_TESTS)
 
 # Authoring helpers (instructors and course developers).
 notebooks: $(STAMP)

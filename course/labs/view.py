@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +11,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-__all__ = ["LabView", "build_lab", "show"]
+__all__ = ["LabView", "build_lab", "png_bytes", "show"]
 
 
 @dataclass(frozen=True)
@@ -29,12 +30,19 @@ class LabView:
         return f"LabView({self.summary})"
 
 
+def png_bytes(figure: Figure) -> bytes:
+    """The figure as PNG at its own size and dpi (no tight-bbox pass: one render instead of two)."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=figure.dpi)
+    return buffer.getvalue()
+
+
 def show(view: LabView) -> None:
-    """Print the view's summary, display its figure, and close it so figures never pile up."""
-    from IPython.display import display
+    """Print the view's summary, display its figure as a PNG, and close it so figures never pile up."""
+    from IPython.display import Image, display
 
     print(view.summary)
-    display(view.figure)
+    display(Image(data=png_bytes(view.figure), format="png"))
     plt.close(view.figure)
 
 
