@@ -17,7 +17,7 @@ ALGORITHMS = {
     "sliding counter": "sliding_counter",
     "off": None,
 }
-UNTIL = 20.0  # simulated seconds per update: five bursts at the default burstiness
+UNTIL = 12.0  # simulated seconds per update: three bursts at the default burstiness
 
 
 def gateway_scenario(
@@ -50,7 +50,7 @@ def gateway_view(
     anonymous: float = 0.05,
     seed: int = 0,
 ) -> LabView:
-    """Simulate the lab's scenario for 20 s and draw it: what one slider move computes.
+    """Simulate the lab's scenario for 12 s and draw it: what one slider move computes.
 
     >>> import matplotlib.pyplot as plt
     >>> view = gateway_view(rate=0)
@@ -67,7 +67,7 @@ def gateway_view(
 def gateway_lab(seed: int = 0) -> widgets.interactive:
     """The lab widget: traffic, rate-limit, cache and auth sliders over a live picture of the gateway.
 
-    Every change re-simulates 20 seconds of traffic with `seed` and redraws the system graph
+    Every change re-simulates 12 seconds of traffic with `seed` and redraws the system graph
     (edge width = requests, dashed = rejected, fill = utilization) and the status and latency
     charts, with a one-line summary above them.
     """

@@ -119,6 +119,7 @@ def draw_status_over_time(ts, ax: Axes | None = None) -> dict:
         ax.text(0.5, 0.5, "no requests", transform=ax.transAxes, ha="center", color=OKABE_ITO["grey"])
     ax.set_ylabel("responses / s")
     ax.set_xlabel("time (s)")
+    ax.locator_params(nbins=4)
     ax.grid(alpha=0.3)
     return {"areas": stack}
 
@@ -135,6 +136,7 @@ def draw_latency_over_time(ts, ax: Axes | None = None) -> dict:
     ax.set_ylim(0, max(50.0, 1100 * max(finite, default=0.0)))
     ax.set_ylabel("latency (ms)")
     ax.set_xlabel("time (s)")
+    ax.locator_params(nbins=4)
     ax.legend(loc="upper right", fontsize=7)
     ax.grid(alpha=0.3)
     return {"p50": p50, "p99": p99}
