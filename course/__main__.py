@@ -1,0 +1,112 @@
+"""Course tools for authors and instructors: ``python -m course COMMAND``.
+
+    python -m course execute lessons/*.ipynb solutions/*.ipynb   # run notebooks in place (authoring)
+    python -m course release [--check]                           # solutions/ -> exercises/ (then executed)
+    python -m course grade submissions/ --json grades.json        # re-execute and grade learners' notebooks
+
+``execute`` runs every cell in a fresh kernel started in the notebook's folder and saves the outputs
+(no timing metadata, no widget state); a cell may raise only when tagged ``raises-exception``.
+``release`` regenerates every ``exercises/NN.ipynb`` from ``solutions/NN.ipynb``; ``--check`` writes
+nothing and fails, naming the file, when a committed exercise drifted from its solution.
+``grade`` matches each notebook to the solution with the same name, re-executes a stripped copy in a
+temporary folder (the learner's file is never written) with a per-cell and an overall time limit, and
+prints one row per question and a total per notebook; ``--hidden DIR`` adds an instructor's hidden
+checks, ``--json``/``--csv`` write the report. Exit status: 0 when everything passed, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    from course.grading import AUTHOR_CELL_TIMEOUT, DEFAULT_CELL_TIMEOUT, DEFAULT_TIMEOUT
+
+    parser = argparse.ArgumentParser(
+        prog="python -m course", description="Execute, release and grade the course's notebooks."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{release,execute,grade}")
+
+    rel = commands.add_parser("release", help="write exercises/ from solutions/ and execute them")
+    rel.add_argument("--check", action="store_true", help="write nothing; exit 1 if an exercise drifted")
+    rel.add_argument("--solutions", default="solutions", help="folder of solution notebooks (default: solutions)")
+    rel.add_argument("--exercises", default="exercises", help="folder to write (default: exercises)")
+    rel.add_argument("--no-execute", action="store_true", help="write the exercises without running them")
+    rel.add_argument("--cell-timeout", type=float, default=AUTHOR_CELL_TIMEOUT, metavar="S")
+
+    ex = commands.add_parser("execute", help="execute notebooks in place (lessons, solutions)")
+    ex.add_argument("paths", nargs="+", metavar="PATH")
+    ex.add_argument("--cell-timeout", type=float, default=AUTHOR_CELL_TIMEOUT, metavar="S")
+
+    gr = commands.add_parser("grade", help="grade learners' notebooks (files or folders)")
+    gr.add_argument("paths", nargs="+", metavar="PATH")
+    gr.add_argument("--solutions", metavar="DIR", help="solution notebooks (default: the course's solutions/)")
+    gr.add_argument("--hidden", metavar="DIR", help="an instructor's folder of hidden check modules")
+    gr.add_argument("--json", metavar="F", help="write the report as JSON")
+    gr.add_argument("--csv", metavar="F", help="write the report as CSV (one row per question)")
+    gr.add_argument(
+        "--cell-timeout", type=float, default=DEFAULT_CELL_TIMEOUT, metavar="S", help="seconds per cell (default 30)"
+    )
+    gr.add_argument(
+        "--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S", help="seconds per notebook (default 300)"
+    )
+    gr.add_argument("--jobs", type=int, default=1, metavar="N", help="notebooks graded at once (default 1)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from course import grading
+
+    if args.command == "execute":
+        failed = 0
+        for path in args.paths:
+            try:
+                grading.execute_notebook(path, cell_timeout=args.cell_timeout)
+                print(f"executed {path}")
+            except (grading.NotebookExecutionError, grading.NotebookFormatError) as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                failed += 1
+        return 1 if failed else 0
+
+    if args.command == "release":
+        problems = grading.release(
+            args.solutions,
+            args.exercises,
+            check=args.check,
+            execute=not args.no_execute,
+            cell_timeout=args.cell_timeout,
+        )
+        for problem in problems:
+            print(f"error: {problem}", file=sys.stderr)
+        if problems and args.check:
+            print("run `python -m course release` to regenerate the exercises", file=sys.stderr)
+        if not problems:
+            count = len(list(Path(args.solutions).glob("*.ipynb")))
+            done = "match" if args.check else "released from"
+            print(f"{args.exercises}: {count} exercise notebook(s) {done} {args.solutions}")
+        return 1 if problems else 0
+
+    if args.hidden is not None and not Path(args.hidden).is_dir():
+        print(f"error: --hidden {args.hidden} is not a folder", file=sys.stderr)
+        return 2
+    if args.jobs < 1:
+        print(f"error: --jobs must be at least 1 (got {args.jobs})", file=sys.stderr)
+        return 2
+    report = grading.grade(
+        args.paths, args.solutions, args.hidden, cell_timeout=args.cell_timeout, timeout=args.timeout, jobs=args.jobs
+    )
+    print(report.table())
+    if args.json:
+        report.write_json(args.json)
+    if args.csv:
+        report.write_csv(args.csv)
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

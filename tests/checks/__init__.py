@@ -1,0 +1,1 @@
+"""Tests of course.checks (a package, so its conftest does not clash with other test folders' conftests)."""
