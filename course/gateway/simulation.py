@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import networkx as nx
 
-from ..sim import Environment, ServerPool, stream
+from ..sim import Environment, ServerPool, format_duration, percentiles, stream
 from .access_log import AccessLog, LogRecord
 from .cache import CacheStats
 from .gateway import Gateway, StageCount, _Stop
@@ -29,26 +29,6 @@ from .messages import Headers, Request
 from .scenario import GatewayScenario, _mean_rate
 
 __all__ = ["Flow", "GatewayResults", "GatewaySummary", "GatewayTimeSeries", "simulate"]
-
-
-def _percentiles(values: list[float]) -> tuple[float, float, float]:
-    """p50, p95 and p99 with linear interpolation (as `course.sim.percentile`), from one sort."""
-    if not values:
-        return (math.nan, math.nan, math.nan)
-    ordered = sorted(values)
-    last = len(ordered) - 1
-
-    def at(q: float) -> float:
-        pos = last * q / 100
-        lo = math.floor(pos)
-        hi = min(lo + 1, last)
-        return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
-
-    return at(50), at(95), at(99)
-
-
-def _ms(x: float) -> str:
-    return "n/a" if math.isnan(x) else (f"{x * 1000:.0f} ms" if x < 1 else f"{x:.2f} s")
 
 
 @dataclass(frozen=True)
@@ -68,8 +48,9 @@ class GatewaySummary:
         hit = "off" if self.hit_ratio is None else f"{self.hit_ratio:.0%}"
         busy = " ".join(f"{service}={u:.0%}" for service, u in self.utilization.items())
         return (
-            f"GatewaySummary(requests={self.requests}, status {statuses}, p50={_ms(self.p50)}, p95={_ms(self.p95)}, "
-            f"p99={_ms(self.p99)}, cache hit ratio={hit}, utilization {busy})"
+            f"GatewaySummary(requests={self.requests}, status {statuses}, p50={format_duration(self.p50)}, "
+            f"p95={format_duration(self.p95)}, p99={format_duration(self.p99)}, cache hit ratio={hit}, "
+            f"utilization {busy})"
         )
 
     def share(self, status: int) -> float:
@@ -141,7 +122,7 @@ class GatewayResults:
     def summary(self) -> GatewaySummary:
         """Requests, statuses, latency percentiles of the 200s, cache hit ratio and utilization."""
         ok = [r.latency for r in self.records if r.status == 200]
-        p50, p95, p99 = _percentiles(ok)
+        p50, p95, p99 = percentiles(ok, (50, 95, 99))
         return GatewaySummary(
             requests=len(self.records),
             by_status=dict(sorted(Counter(r.status for r in self.records).items())),
@@ -169,7 +150,7 @@ class GatewayResults:
             by_status[r.status][k] += 1
             if r.status == 200:
                 latencies[k].append(r.latency)
-        cuts = [_percentiles(x) for x in latencies]
+        cuts = [percentiles(x, (50, 95, 99)) for x in latencies]
         return GatewayTimeSeries(
             t=[i * bin for i in range(n)],
             requests=requests,

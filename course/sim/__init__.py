@@ -6,7 +6,7 @@
 from .distributions import Constant, Distribution, Exponential, LogNormal, Uniform, as_distribution
 from .kernel import Environment, SimulationLimitError, Ticket, stream
 from .queueing import MMCResult, MMCTheory, SweepPoint, erlang_c, mmc, mmc_theory, utilization_sweep
-from .results import Record, Results, Summary, TimeSeries, percentile
+from .results import Record, Results, Summary, TimeSeries, format_duration, percentile, percentiles
 from .server_pool import ServerPool, run_pool
 from .traffic import ConstantRate, OnOff, Poisson, RushHour, Source, Spike, TimeVarying, arrival_times
 
@@ -37,9 +37,11 @@ __all__ = [
     "arrival_times",
     "as_distribution",
     "erlang_c",
+    "format_duration",
     "mmc",
     "mmc_theory",
     "percentile",
+    "percentiles",
     "run_pool",
     "stream",
     "utilization_sweep",

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-__all__ = ["Record", "Results", "Summary", "TimeSeries", "percentile"]
+__all__ = ["Record", "Results", "Summary", "TimeSeries", "format_duration", "percentile", "percentiles"]
 
 
 class Record(NamedTuple):
@@ -37,6 +37,29 @@ class Record(NamedTuple):
         return self.end - self.arrival
 
 
+def percentiles(values: Sequence[float], qs: Sequence[float]) -> tuple[float, ...]:
+    """The `qs`-th percentiles (each 0..100) with linear interpolation, from one sort; NaN for no values.
+
+    >>> percentiles([4, 1, 3, 2], [50, 100])
+    (2.5, 4.0)
+    """
+    for q in qs:
+        if not 0 <= q <= 100:
+            raise ValueError(f"a percentile must be between 0 and 100 (got {q!r})")
+    if not values:
+        return tuple(math.nan for _ in qs)
+    ordered = sorted(values)
+    last = len(ordered) - 1
+
+    def at(q: float) -> float:
+        pos = last * q / 100
+        lo = math.floor(pos)
+        hi = min(lo + 1, last)
+        return float(ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo))
+
+    return tuple(at(q) for q in qs)
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     """The `q`-th percentile (0..100) with linear interpolation; NaN for no values.
 
@@ -45,21 +68,18 @@ def percentile(values: Sequence[float], q: float) -> float:
     >>> percentile([], 99)
     nan
     """
-    if not 0 <= q <= 100:
-        raise ValueError(f"q must be between 0 and 100 (got {q!r})")
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    pos = (len(ordered) - 1) * q / 100
-    lo = math.floor(pos)
-    hi = min(lo + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+    return percentiles(values, [q])[0]
 
 
-def _seconds(x: float) -> str:
-    if math.isnan(x):
+def format_duration(seconds: float) -> str:
+    """A duration as people read it in a summary line: milliseconds below a second.
+
+    >>> format_duration(0.0412), format_duration(2.5), format_duration(float("nan"))
+    ('41 ms', '2.50 s', 'n/a')
+    """
+    if math.isnan(seconds):
         return "n/a"
-    return f"{x * 1000:.0f} ms" if x < 1 else f"{x:.2f} s"
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
 @dataclass(frozen=True)
@@ -80,8 +100,8 @@ class Summary:
         return (
             f"Summary(requests={self.requests}, served={self.served}, dropped={self.dropped}, "
             f"unfinished={self.unfinished}, "
-            f"throughput={self.throughput:.1f}/s, p50={_seconds(self.p50)}, p95={_seconds(self.p95)}, "
-            f"p99={_seconds(self.p99)}, utilization={self.utilization:.0%})"
+            f"throughput={self.throughput:.1f}/s, p50={format_duration(self.p50)}, p95={format_duration(self.p95)}, "
+            f"p99={format_duration(self.p99)}, utilization={self.utilization:.0%})"
         )
 
 
@@ -124,15 +144,16 @@ class Results:
         served = [r.latency for r in self.records if r.status == "served"]
         dropped = sum(1 for r in self.records if r.status == "dropped")
         capacity = self.servers * self.until
+        p50, p95, p99 = percentiles(served, (50, 95, 99))
         return Summary(
             requests=len(self.records),
             served=len(served),
             dropped=dropped,
             unfinished=len(self.records) - len(served) - dropped,
             throughput=len(served) / self.until if self.until else 0.0,
-            p50=percentile(served, 50),
-            p95=percentile(served, 95),
-            p99=percentile(served, 99),
+            p50=p50,
+            p95=p95,
+            p99=p99,
             utilization=self.busy_time / capacity if capacity else 0.0,
         )
 
