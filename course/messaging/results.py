@@ -262,9 +262,9 @@ class QueueResults:
     def flows(self) -> list[Flow]:
         """Messages along each edge of producers -> queue (or partitions) -> consumers -> acked / dlq.
 
-        Failed and timed-out deliveries flow back from a consumer to the queue; a redrive flows
-        from the dlq to the queue. Node names: "producers", "queue" or "partition p",
-        "consumer c", "acked", "dlq", "dropped", "rejected".
+        Failed and timed-out deliveries flow back from a consumer to the queue, unless that was
+        their last attempt (they flow to the dlq instead); a redrive flows from the dlq to the queue.
+        Node names: "producers", "queue" or "partition p", "consumer c", "acked", "dlq", "dropped", "rejected".
 
         >>> from course.messaging import QueueScenario, simulate
         >>> from course.sim import ConstantRate
@@ -280,6 +280,7 @@ class QueueResults:
             return "queue" if self.partitions is None else f"partition {part[m]}"
 
         edges: Counter = Counter()
+        last: dict[int, str] = {}  # each message's previous event
         for e in self.events:
             k = e.kind
             if k == "enqueue":
@@ -295,10 +296,13 @@ class QueueResults:
             elif k in ("fail", "timeout"):
                 edges[f"consumer {e.consumer}", node(e.message)] += 1
             elif k == "dead_letter":
+                if e.detail == "max attempts" and last.get(e.message) in ("fail", "timeout"):
+                    edges[f"consumer {e.consumer}", node(e.message)] -= 1  # that last attempt did not go back
                 edges[f"consumer {e.consumer}" if e.consumer >= 0 else node(e.message), "dlq"] += 1
             elif k == "redrive":
                 edges["dlq", node(e.message)] += 1
-        return [Flow(a, b, m) for (a, b), m in sorted(edges.items())]
+            last[e.message] = k
+        return [Flow(a, b, m) for (a, b), m in sorted(edges.items()) if m]
 
     def littles_law(self) -> LittlesLaw:
         """Check L = lambda * W: L from the gauges (time average in the queue), W from the records.

@@ -26,6 +26,7 @@ __all__ = [
     "compare_retries",
     "failure_drill",
     "process_images",
+    "retry_row",
     "ride_burst",
     "sync_vs_queue",
     "worker_sweep",
@@ -56,6 +57,7 @@ class BurstComparison:
     direct: Results
     queued: QueueResults
     burst_start: float
+    burst_end: float = math.nan
 
     def __repr__(self) -> str:
         return (
@@ -128,7 +130,8 @@ def ride_burst(
     source = Spike(base=base, peak=burst / duration, start=at, duration=duration)
     direct = run_pool(source, ride_time, servers=workers, queue_capacity=waiting_room, until=until, seed=seed)
     scenario = QueueScenario(source=source, processing=ride_time, consumers=workers, seed=seed)
-    return BurstComparison(direct=direct, queued=simulate(scenario, until=until, drain=True), burst_start=float(at))
+    queued = simulate(scenario, until=until, drain=True)
+    return BurstComparison(direct=direct, queued=queued, burst_start=float(at), burst_end=float(at + duration))
 
 
 # -- 2. image processing on a pool of workers ----------------------------------------------------------------------
@@ -356,6 +359,38 @@ class RetryRow(NamedTuple):
         return self.deliveries / self.produced if self.produced else math.nan
 
 
+def retry_row(
+    name: str,
+    res: QueueResults,
+    bin: float = 0.5,
+    poison: Iterable[int] = (5,),
+    outage: tuple[float, float] | None = (20.0, 30.0),
+) -> RetryRow:
+    """Sum up one `failure_drill` run as a `RetryRow` (what `compare_retries` does for each policy).
+
+    >>> res = failure_drill(RetryPolicy(backoff="exponential", base=0.5, cap=30, max_attempts=8))
+    >>> row = retry_row("exponential", res)
+    >>> row.dead_lettered, row.poison_deliveries, row.drained
+    (1, 8, True)
+    """
+    s = res.summary()
+    ts = res.timeseries(bin=bin)
+    poison = set(poison)
+    after = [n for t, n in zip(ts.t, ts.deliveries, strict=True) if outage is None or t >= outage[1]]
+    return RetryRow(
+        name=name,
+        produced=s.produced,
+        deliveries=s.deliveries,
+        peak_deliveries=max(ts.deliveries),
+        recovery_peak=max(after, default=0),
+        acked=s.acked,
+        dead_lettered=s.dead_lettered,
+        poison_deliveries=sum(r.deliveries for r in res.records if r.id in poison),
+        p99=s.p99,
+        drained=res.drained,
+    )
+
+
 def compare_retries(policies: Mapping[str, RetryPolicy] | None = None, bin: float = 0.5, **drill) -> list[RetryRow]:
     """Run `failure_drill` under each named policy (default `RETRY_POLICIES`); one row each.
 
@@ -370,26 +405,9 @@ def compare_retries(policies: Mapping[str, RetryPolicy] | None = None, bin: floa
     >>> at_once.peak_deliveries > 2 * backoff.peak_deliveries, at_once.dead_lettered > 50, backoff.dead_lettered
     (True, True, 1)
     """
-    rows = []
-    poison = set(drill.get("poison", (5,)))
+    poison = tuple(drill.get("poison", (5,)))
     outage = drill.get("outage", (20.0, 30.0))
-    for name, policy in (RETRY_POLICIES if policies is None else policies).items():
-        res = failure_drill(policy, **drill)
-        s = res.summary()
-        ts = res.timeseries(bin=bin)
-        after = [n for t, n in zip(ts.t, ts.deliveries, strict=True) if outage is None or t >= outage[1]]
-        rows.append(
-            RetryRow(
-                name=name,
-                produced=s.produced,
-                deliveries=s.deliveries,
-                peak_deliveries=max(ts.deliveries),
-                recovery_peak=max(after, default=0),
-                acked=s.acked,
-                dead_lettered=s.dead_lettered,
-                poison_deliveries=sum(r.deliveries for r in res.records if r.id in poison),
-                p99=s.p99,
-                drained=res.drained,
-            )
-        )
-    return rows
+    return [
+        retry_row(name, failure_drill(policy, **drill), bin, poison, outage)
+        for name, policy in (RETRY_POLICIES if policies is None else policies).items()
+    ]

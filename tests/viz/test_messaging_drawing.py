@@ -1,0 +1,141 @@
+import math
+
+import matplotlib.pyplot as plt
+import pytest
+
+from course.messaging import (
+    Faults,
+    QueueScenario,
+    RetryPolicy,
+    failure_drill,
+    ride_burst,
+    simulate,
+    sync_vs_queue,
+    worker_sweep,
+)
+from course.sim import ConstantRate, Poisson, Spike
+from course.viz import utilization_colour
+from course.viz.messaging import (
+    consumer_utilization,
+    draw_burst_comparison,
+    draw_messages_over_time,
+    draw_queue,
+    draw_queue_dashboard,
+    draw_queue_latency,
+    draw_retry_storm,
+    draw_sync_vs_queue,
+    draw_worker_sweep,
+    queue_graph,
+    queue_layout,
+)
+
+
+@pytest.fixture(scope="module")
+def flaky():
+    scenario = QueueScenario(
+        source=Spike(base=5, peak=60, start=5, duration=3), processing=0.2, consumers=3, capacity=50,
+        faults=Faults(failure_rate=0.1, poison={2}), retry=RetryPolicy(base=0.2, max_attempts=3), seed=1,
+    )  # fmt: skip
+    return simulate(scenario, until=20, drain=True)
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_the_graph_carries_every_flow_of_the_run(flaky):
+    g, s = queue_graph(flaky), flaky.summary()
+    assert g.edges["producers", "queue"]["flow"] == s.produced - s.rejected
+    assert g.edges["producers", "rejected"]["flow"] == s.rejected > 0
+    assert sum(g.edges["queue", f"consumer {c}"]["flow"] for c in range(3)) == s.deliveries
+    assert sum(g.edges[f"consumer {c}", "acked"]["flow"] for c in range(3)) == s.acked
+    retried = g.edges["retry", "queue"]["flow"]
+    assert retried == sum(
+        g.edges[f"consumer {c}", "retry"]["flow"] for c in range(3) if g.has_edge(f"consumer {c}", "retry")
+    )
+    assert retried == s.deliveries - s.acked - s.dead_lettered
+    assert g.nodes["dlq"]["label"] == f"DLQ\n{s.dead_lettered}"
+
+
+def test_losses_are_dashed_and_everything_else_solid(flaky):
+    for _, target, data in queue_graph(flaky).edges(data=True):
+        assert data.get("style", "solid") == ("dashed" if target in ("rejected", "dropped") else "solid")
+
+
+def test_consumers_are_filled_by_their_own_utilization(flaky):
+    _, ax = plt.subplots()
+    artists = draw_queue(flaky, ax=ax)
+    nodes = list(queue_graph(flaky).nodes)
+    fills = artists["nodes"].get_facecolors()
+    use = consumer_utilization(flaky)
+    for c in range(3):
+        assert tuple(fills[nodes.index(f"consumer {c}")]) == pytest.approx(utilization_colour(use[c]))
+
+
+def test_consumer_utilization_adds_up_to_the_pool_busy_time():
+    res = simulate(QueueScenario(source=Poisson(rate=8), processing=0.4, consumers=4, seed=2), until=30, drain=True)
+    assert sum(consumer_utilization(res)) * res.until == pytest.approx(res.busy_time, rel=1e-6)
+
+
+def test_the_layout_depends_only_on_which_nodes_exist(flaky):
+    quiet = simulate(QueueScenario(source=ConstantRate(rate=1), consumers=3), until=5)
+    a, b = queue_layout(queue_graph(quiet)), queue_layout(queue_graph(flaky))
+    assert "rejected" in b and "rejected" not in a
+    assert all(b[node] == xy for node, xy in a.items())
+
+
+def test_ten_consumers_do_not_overlap():
+    res = simulate(QueueScenario(consumers=10), until=2)
+    pos = queue_layout(queue_graph(res))
+    points = [pos[f"consumer {c}"] for c in range(10)]
+    closest = min(math.dist(p, q) for i, p in enumerate(points) for q in points[i + 1 :])
+    assert closest > 2 * 0.11  # the drawing's node radius
+
+
+def test_partitions_are_drawn_as_their_own_nodes():
+    res = simulate(QueueScenario(source=Poisson(rate=10), partitions=3, consumers=3, keys=9), until=10)
+    g = queue_graph(res)
+    assert {"partition 0", "partition 1", "partition 2"} <= set(g.nodes) and "queue" not in g.nodes
+    xs = {queue_layout(g)[f"partition {p}"][0] for p in range(3)}
+    assert len(xs) == 1  # one column
+
+
+def test_the_dashboard_has_a_graph_and_two_charts_on_a_fixed_time_axis(flaky):
+    fig, artists = draw_queue_dashboard(flaky, capacity=50, span=(5, 8), xmax=60)
+    assert len(fig.axes) == 3 and set(artists) == {"graph", "messages", "latency"}
+    assert fig.axes[1].get_xlim() == (0, 60)
+    assert artists["latency"]["p99"].get_linestyle() == "--"
+    assert fig.dpi == 80
+
+
+def test_the_message_chart_counts_losses_cumulatively_and_the_dlq_at_bin_ends(flaky):
+    ts = flaky.timeseries(1.0)
+    artists = draw_messages_over_time(ts)
+    lost = list(artists["lost"].get_ydata())
+    assert lost == sorted(lost) and lost[-1] == sum(ts.drops) == flaky.summary().rejected
+    assert list(artists["dlq"].get_ydata())[-1] == flaky.summary().dead_lettered
+    styles = {artists[k].get_linestyle() for k in ("ready", "waiting", "lost")}
+    assert len(styles) == 3  # told apart without colour
+
+
+def test_a_run_with_nothing_acked_says_so():
+    res = simulate(QueueScenario(consumers=0), until=5)
+    _, ax = plt.subplots()
+    draw_queue_latency(res.timeseries(1.0), ax=ax)
+    assert "no message acked" in [t.get_text() for t in ax.texts]
+
+
+def test_the_lesson_charts_draw_the_scenarios():
+    fig, artists = draw_burst_comparison(ride_burst())
+    assert len(fig.axes) == 3 and sum(p.get_height() for p in artists["dropped"]) == 400
+    rows = worker_sweep(workers=(1, 4), until=30)
+    fig, artists = draw_worker_sweep(rows, rate=8.0)
+    assert list(artists["throughput"].get_xdata()) == [1, 4]
+    rows = sync_vs_queue(rates=(4.0, 20.0), until=30)
+    fig, artists = draw_sync_vs_queue(rows)
+    assert list(artists["queue_p99"].get_ydata()) == [r.queue_p99 for r in rows]
+    runs = {"at once": failure_drill(RetryPolicy(backoff="none", max_attempts=3), until=25, drain_limit=5)}
+    fig, artists = draw_retry_storm(runs, outage=(20, 30), xmax=40)
+    assert set(artists) == {"at once"} and fig.axes[0].get_xlim() == (0, 40)
