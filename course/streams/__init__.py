@@ -26,6 +26,7 @@ from .group_sim import (
 )
 from .producer import Producer, draw_keys, murmur2, partition_counts, partition_for
 from .rebalance import PROTOCOLS, Move, RebalanceDiff, rebalance_diff
+from .replay import count_by_key, replay
 from .replication import (
     ACKS,
     ClusterEvent,
@@ -86,6 +87,7 @@ __all__ = [
     "Window",
     "WindowRun",
     "assign",
+    "count_by_key",
     "count_window",
     "crash_demo",
     "draw_keys",
@@ -97,6 +99,7 @@ __all__ = [
     "partition_for",
     "partitions_of",
     "rebalance_diff",
+    "replay",
     "run_windows",
     "session_windows",
     "simulate_groups",

@@ -1,14 +1,23 @@
 """Each sentence lesson 4 may state, asserted against the library (one test per claim)."""
 
 from course.streams import (
+    ACKS,
+    ConsumerGroup,
     Event,
     GroupScenario,
+    Producer,
     ReplicationScenario,
+    Topic,
     Tumbling,
     assign,
+    count_by_key,
     crash_demo,
+    draw_keys,
+    event_stream,
+    partition_counts,
     partition_for,
     rebalance_diff,
+    replay,
     run_windows,
     session_windows,
     simulate_groups,
@@ -85,3 +94,83 @@ def test_a_late_event_within_allowed_lateness_updates_the_window_and_after_it_is
     run = run_windows([Event(1), Event(12), Event(4), Event(30), Event(5)], Tumbling(10), allowed_lateness=5)
     assert [(f.start, f.value, f.kind) for f in run.firings][:2] == [(0, 1, "on_time"), (0, 2, "late")]
     assert [d.time for d in run.dropped] == [5]
+
+
+def test_with_skew_1_5_over_50_keys_one_partition_of_6_gets_over_half_the_records():
+    counts = partition_counts(draw_keys(10_000, keys=50, skew=1.5, seed=0), 6)
+    assert max(counts) > sum(counts) / 2
+    uniform = partition_counts(draw_keys(10_000, keys=50, skew=0.0, seed=0), 6)
+    assert max(uniform) < sum(uniform) / 4  # without hot keys no partition gets a quarter
+
+
+def lesson_lag(consumers):
+    scenario = GroupScenario(
+        partitions=6, consumers=consumers, groups=1, rate=200, consumer_rate=100, commit_interval=0.5
+    )
+    return simulate_groups(scenario, until=10).summary().final_lag
+
+
+def test_one_consumer_of_100_per_s_falls_1000_behind_200_rides_per_s_two_fall_a_little_and_three_keep_up():
+    assert lesson_lag(1) > 900
+    assert lesson_lag(1) > lesson_lag(2) > 0  # two are at capacity on average, but the partitions are uneven
+    assert lesson_lag(3) == 0
+
+
+def test_when_c0_of_3_consumers_leaves_6_partitions_these_partitions_move_under_each_strategy():
+    subs = {m: ["rides"] for m in ("c0", "c1", "c2")}
+    moved = {}
+    for strategy in ("range", "roundrobin", "sticky"):
+        before = assign(strategy, {"rides": 6}, subs)
+        after = assign(strategy, {"rides": 6}, {"c1": ["rides"], "c2": ["rides"]}, previous=before)
+        moved[strategy] = [m.partition for m in rebalance_diff(before, after).moved]
+    assert moved == {"range": [0, 1, 3], "roundrobin": [0, 1, 2, 3], "sticky": [0, 3]}
+
+
+def test_a_consumer_crash_in_the_dashboard_gives_duplicates_but_every_record_is_still_read():
+    res = simulate_groups(GroupScenario(crash_at=4.0, consumer_rate=150, commit_interval=0.5), until=10)
+    assert res.summary().duplicates > 0
+    assert res.lag()["dashboard"] and sum(res.lag()["dashboard"].values()) <= 30  # caught up after the rebalance
+
+
+def test_acks_0_loses_more_than_acks_1_which_loses_more_than_acks_all():
+    lost = {a: simulate_replication(ReplicationScenario(acks=a, fail_broker=0), until=8).summary().lost for a in ACKS}
+    assert lost[0] > lost[1] > lost["all"] == 0
+
+
+def lesson_rides():
+    return event_stream(rate=2, until=40, max_delay=3, straggler_fraction=0.1, straggler_delay=12, seed=0)
+
+
+def test_more_allowed_lateness_turns_dropped_rides_into_late_refires():
+    runs = [run_windows(lesson_rides(), Tumbling(10), out_of_orderness=2, allowed_lateness=x) for x in (0, 5, 10)]
+    dropped = [len(r.dropped) for r in runs]
+    late = [sum(f.kind == "late" for f in r.firings) for r in runs]
+    assert dropped[0] > dropped[1] > dropped[2] == 0
+    assert late[0] == 0 < late[1] < late[2]
+
+
+def test_with_enough_lateness_event_time_windows_count_each_ride_in_its_own_window_and_processing_time_does_not():
+    rides = lesson_rides()
+    truth = {}
+    for e in rides:
+        window = (e.key, *tumbling_window(e.time, 10))
+        truth[window] = truth.get(window, 0) + 1
+    assert run_windows(rides, Tumbling(10), out_of_orderness=2, allowed_lateness=15).results() == truth
+    assert run_windows(rides, Tumbling(10), time="processing").results() != truth
+
+
+def test_replaying_the_rides_log_from_offset_0_rebuilds_the_dashboards_live_counts():
+    topic = Topic("rides", 6)
+    producer = Producer(topic)
+    dashboard = ConsumerGroup("dashboard", topic, ["c0", "c1", "c2"])
+    live = {}
+    cities = ["paris", "lyon", "rome", "oslo", "lima", "kyiv", "pune", "quito"]
+    for key in draw_keys(500, keys=8, skew=1.0, seed=3):
+        producer.send(cities[int(key[1:])])
+        for member in dashboard.members:
+            for record in dashboard.poll(member, max_records=1):
+                live = count_by_key(live, record)
+    for member in dashboard.members:
+        for record in dashboard.poll(member):
+            live = count_by_key(live, record)
+    assert replay(topic, count_by_key, {}) == live

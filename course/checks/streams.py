@@ -1,0 +1,215 @@
+"""Questions for exercises/04_streams.ipynb: the range assignor, consumer lag, tumbling counts, sizing, a rebalance.
+
+Each question builds fresh inputs from a seeded `rng` and compares the learner's answer with the
+rule the lesson states (and `course.streams` implements), so a hard-coded answer does not pass.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable
+
+from ..streams import assign, rebalance_diff, tumbling_window
+from .registry import Check, question
+
+__all__ = ["LEAVE_EXAMPLE", "actual_moves", "library_range", "rides_per_window"]
+
+
+def library_range(partitions: int, members: list[str]) -> dict[str, list[int]]:
+    """Kafka's range assignment of one topic, as plain partition numbers (from `course.streams.assign`)."""
+    result = assign("range", {"rides": partitions}, {m: ["rides"] for m in members})
+    return {m: [p for _, p in owned] for m, owned in result.items()}
+
+
+def _same(answer, expected: dict[str, list[int]]) -> bool:
+    if not isinstance(answer, dict) or set(answer) != set(expected):
+        return False
+    return all(list(answer[m]) == expected[m] for m in expected)
+
+
+@question("streams.range_assign", title="Implement Kafka's range assignor for one topic")
+def range_assign(assign_range: Callable, rng: random.Random):
+    three = ["c0", "c1", "c2"]
+    yield Check(
+        hint="6 partitions over c0, c1, c2 should give {'c0': [0, 1], 'c1': [2, 3], 'c2': [4, 5]}",
+        run=lambda: _same(assign_range(6, three), library_range(6, three)),
+    )
+    yield Check(
+        hint="with 7 partitions and 3 members, the first 7 % 3 = 1 member gets one extra: c0 [0, 1, 2], "
+        "c1 [3, 4], c2 [5, 6]",
+        run=lambda: _same(assign_range(7, three), library_range(7, three)),
+    )
+    yield Check(
+        hint="members are sorted by id before dealing: assign_range(4, ['c1', 'c0']) gives c0 [0, 1] and c1 [2, 3]",
+        run=lambda: _same(assign_range(4, ["c1", "c0"]), library_range(4, ["c0", "c1"])),
+    )
+    yield Check(
+        hint="with more members than partitions, the extra members are listed with an empty list: "
+        "assign_range(2, ['c0', 'c1', 'c2']) has 'c2': []",
+        run=lambda: _same(assign_range(2, three), library_range(2, three)),
+    )
+    eleven = [f"c{i}" for i in range(11)]
+    rng.shuffle(eleven)
+    yield Check(
+        hint="ids are sorted as strings, as Kafka does: 'c10' comes before 'c2', so with 12 partitions "
+        "over c0..c10, c10 gets partition 3",
+        run=lambda: _same(assign_range(12, list(eleven)), library_range(12, eleven)),
+    )
+    cases = []
+    for _ in range(20):
+        members = rng.sample([f"{rng.choice('abc')}{i}" for i in range(30)], rng.randint(1, 9))
+        cases.append((rng.randint(1, 24), members))
+    yield Check(
+        hint="on 20 random groups your assignment differs from course.streams.assign('range', ...): member i "
+        "of k (sorted) starts at (n // k) * i + min(i, n % k)",
+        run=lambda: all(_same(assign_range(n, list(ms)), library_range(n, ms)) for n, ms in cases),
+    )
+
+
+def _lag(end_offsets: list[int], committed: dict[int, int], assignment: dict[str, list[int]]) -> dict[str, int]:
+    return {m: sum(end_offsets[p] - committed.get(p, 0) for p in owned) for m, owned in assignment.items()}
+
+
+def _no_key_error(run: Callable[[], bool]) -> bool:
+    """Run a check, counting a KeyError as a plain failure so the learner reads the hint that explains it."""
+    try:
+        return run()
+    except KeyError:
+        return False
+
+
+@question("streams.consumer_lag", title="Compute each consumer's lag")
+def consumer_lag(lag_of: Callable, rng: random.Random):
+    yield Check(
+        hint="lag is end offset minus committed offset: ends [10, 7], committed {0: 4, 1: 7}, c0 owning both "
+        "gives {'c0': 6}",
+        run=lambda: lag_of([10, 7], {0: 4, 1: 7}, {"c0": [0, 1]}) == {"c0": 6},
+    )
+    yield Check(
+        hint="a partition the group never committed is missing from `committed` (a KeyError?): its committed "
+        "offset is 0, so all its records are lag",
+        run=lambda: _no_key_error(lambda: lag_of([5, 3], {0: 5}, {"c0": [0], "c1": [1]}) == {"c0": 0, "c1": 3}),
+    )
+    yield Check(
+        hint="an idle consumer (it owns no partition) is still in the answer, with lag 0",
+        run=lambda: lag_of([4], {0: 1}, {"c0": [0], "c1": []}) == {"c0": 3, "c1": 0},
+    )
+    partitions = rng.randint(4, 12)
+    ends = [rng.randint(0, 500) for _ in range(partitions)]
+    committed = {p: rng.randint(0, ends[p]) for p in range(partitions) if rng.random() < 0.8}
+    members = [f"c{i}" for i in range(rng.randint(2, partitions + 2))]
+    owned = assign(rng.choice(["range", "roundrobin"]), {"rides": partitions}, {m: ["rides"] for m in members})
+    assignment = {m: [p for _, p in tps] for m, tps in owned.items()}
+    yield Check(
+        hint=f"on a random group ({len(members)} consumers, {partitions} partitions) your lags differ from "
+        "the sum over each consumer's partitions of end offset - committed offset",
+        run=lambda: (
+            lag_of(list(ends), dict(committed), {m: list(v) for m, v in assignment.items()})
+            == _lag(ends, committed, assignment)
+        ),
+    )
+
+
+def rides_per_window(rides: list[tuple[float, str]], size: float) -> dict[tuple[str, float], int]:
+    """Rides per (city, window start) in tumbling windows of `size` seconds (from `course.streams.tumbling_window`)."""
+    counts: dict[tuple[str, float], int] = {}
+    for ts, city in rides:
+        start = tumbling_window(ts, size)[0]
+        counts[(city, start)] = counts.get((city, start), 0) + 1
+    return counts
+
+
+@question("streams.tumbling_counts", title="Count rides per city in tumbling windows")
+def tumbling_counts(count: Callable, rng: random.Random):
+    yield Check(
+        hint="each city is counted on its own: [(1, 'paris'), (2, 'rome')] gives two keys, each with 1",
+        run=lambda: count([(1, "paris"), (2, "rome")], 60) == {("paris", 0): 1, ("rome", 0): 1},
+    )
+    yield Check(
+        hint="rides at 5 s and 59 s are both in [0, 60): [(5, 'paris'), (59, 'paris')] gives {('paris', 0): 2}",
+        run=lambda: count([(5, "paris"), (59, "paris")], 60) == {("paris", 0): 2},
+    )
+    yield Check(
+        hint="windows are half-open, [start, start + size): a ride at exactly 60 s belongs to the window "
+        "starting at 60, not the one starting at 0",
+        run=lambda: count([(60, "lyon")], 60) == {("lyon", 60): 1},
+    )
+    yield Check(
+        hint="start = ts - (ts mod size) with a floored mod: a ride at -1 s is in [-60, 0), start -60 "
+        "(int() rounds toward zero; use // or %)",
+        run=lambda: count([(-1, "oslo")], 60) == {("oslo", -60): 1},
+    )
+    cities = ["paris", "lyon", "rome", "oslo"]
+    size = rng.choice([10, 30, 60])
+    rides = [(rng.randint(-120, 600), rng.choice(cities)) for _ in range(200)]
+    yield Check(
+        hint=f"on 200 random rides with {size} s windows your counts differ from course.streams.tumbling_window's",
+        run=lambda: count(list(rides), size) == rides_per_window(rides, size),
+    )
+
+
+def _plan(target: float, consumer_rate: float, partition_rate: float) -> tuple[int, int]:
+    consumers = math.ceil(target / consumer_rate)
+    return max(consumers, math.ceil(target / partition_rate)), consumers
+
+
+@question("streams.plan_capacity", title="Choose partitions and consumers for a target throughput")
+def plan_capacity(plan: Callable, rng: random.Random):
+    yield Check(
+        hint="1,000 rides/s with consumers of 300/s needs 4 consumers (3 would only do 900/s); a partition "
+        "takes 500/s, so 2 would do for writes, but 4 consumers need 4 partitions: (4, 4)",
+        run=lambda: tuple(plan(1000, 300, 500)) == (4, 4),
+    )
+    yield Check(
+        hint="a consumer with no partition does nothing, so partitions >= consumers; and writes need "
+        "target / partition_rate partitions: plan(1000, 500, 100) is (10, 2)",
+        run=lambda: tuple(plan(1000, 500, 100)) == (10, 2),
+    )
+    yield Check(
+        hint="round up, not down: 450 rides/s at 100/s per consumer needs 5 consumers",
+        run=lambda: tuple(plan(450, 100, 1000)) == (5, 5),
+    )
+    cases = [(rng.randint(1, 200) * 50, rng.choice([50, 80, 120, 250]), rng.choice([100, 300, 1000])) for _ in range(8)]
+    yield Check(
+        hint="on random targets your answer is not the smallest (partitions, consumers) that keeps up: consumers "
+        "= ceil(target / consumer_rate), partitions = max(consumers, ceil(target / partition_rate))",
+        run=lambda: all(tuple(plan(t, c, p)) == _plan(t, c, p) for t, c, p in cases),
+    )
+
+
+LEAVE_EXAMPLE = {"partitions": 7, "before": ["c0", "c1", "c2"], "after": ["c1", "c2"]}
+
+
+def actual_moves() -> dict[str, set[int]]:
+    """Which partitions change owner when c0 leaves a group of c0, c1, c2 reading 7 partitions, per strategy."""
+    topics = {"rides": LEAVE_EXAMPLE["partitions"]}
+    out = {}
+    for strategy in ("range", "roundrobin", "sticky"):
+        before = assign(strategy, topics, {m: ["rides"] for m in LEAVE_EXAMPLE["before"]})
+        after = assign(strategy, topics, {m: ["rides"] for m in LEAVE_EXAMPLE["after"]}, previous=before)
+        out[strategy] = {m.partition for m in rebalance_diff(before, after).moved}
+    return out
+
+
+@question("streams.predict_moves", title="Predict which partitions move when a consumer leaves")
+def predict_moves(predicted: Callable):
+    actual = actual_moves()
+    yield Check(
+        hint="return a dict with the keys 'range', 'roundrobin' and 'sticky', each a set of partition numbers",
+        run=lambda: isinstance(predicted(), dict) and set(predicted()) == set(actual),
+    )
+    yield Check(
+        hint="range: re-deal 7 partitions over c1, c2 (c1 gets 0-3, c2 4-6) and compare with before: c0's "
+        "partitions move, and so does one of c1's",
+        run=lambda: set(predicted()["range"]) == actual["range"],
+    )
+    yield Check(
+        hint="round robin: deal 0..6 alternately to c1 and c2 and compare with before: most partitions change "
+        "hands, even ones whose owner stayed",
+        run=lambda: set(predicted()["roundrobin"]) == actual["roundrobin"],
+    )
+    yield Check(
+        hint="sticky keeps every partition whose owner is still there, if balance allows: only c0's move",
+        run=lambda: set(predicted()["sticky"]) == actual["sticky"],
+    )

@@ -1,0 +1,204 @@
+"""Lesson 4's window pictures: events at (event time, arrival time), the watermark, and each key's windows.
+
+Late events are triangles, dropped ones crosses; re-fired windows are hatched and say "first →
+final": no meaning rests on colour alone.
+"""
+
+from __future__ import annotations
+
+import math
+from itertools import pairwise
+
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from .palette import OKABE_ITO
+
+__all__ = ["draw_window_dashboard", "draw_window_results", "draw_window_timeline"]
+
+_EVENT_KINDS = [  # (name, colour, marker)
+    ("on time", OKABE_ITO["blue"], "o"),
+    ("late: re-fired its window", OKABE_ITO["orange"], "^"),
+    ("too late: dropped", OKABE_ITO["vermillion"], "X"),
+]
+
+
+def draw_window_timeline(events, run, windows: str = "event", grid: bool = True, ax: Axes | None = None) -> dict:
+    """Events at (event time, arrival time), the watermark as it advanced, late and dropped events marked.
+
+    Below the diagonal nothing can be: an event arrives after it happens. The watermark (black
+    steps) says "no event before this event time should still come"; an event to its left when
+    it arrives is late. `windows` ("event" or "processing") says which time the windows cut,
+    drawn as alternating bands (vertical: event time; horizontal: arrival time) when `grid` is
+    True and the windows do not overlap (tumbling windows: the same for every key).
+
+    >>> from course.streams import Event, Tumbling, run_windows
+    >>> evs = [Event(1, arrival=1.5), Event(12, arrival=12.5), Event(4, arrival=13)]
+    >>> artists = draw_window_timeline(evs, run_windows(evs, Tumbling(10), allowed_lateness=5))
+    >>> [len(artists["events"][name].get_offsets()) for name, *_ in _EVENT_KINDS]
+    [2, 1, 0]
+    >>> plt.close("all")
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4), dpi=80)
+    late = {f.seq for f in run.firings if f.kind == "late"}
+    dropped = {d.seq for d in run.dropped}
+    kinds = {name: [] for name, *_ in _EVENT_KINDS}
+    for seq, e in enumerate(events):
+        name = _EVENT_KINDS[2][0] if seq in dropped else _EVENT_KINDS[1][0] if seq in late else _EVENT_KINDS[0][0]
+        kinds[name].append((e.time, e.arrival if e.arrival is not None else e.time))
+    times = [e.time for e in events] or [0.0]
+    arrivals = [e.arrival if e.arrival is not None else e.time for e in events] or [0.0]
+    low, high = min(0.0, min(times)), max(max(arrivals), max(times)) + 1
+    right = max(times) + 1
+    bands = []
+    spans = sorted({(f.start, f.end) for f in run.firings})
+    overlapping = any(a[1] > b[0] for a, b in pairwise(spans))
+    for i, (start, end) in enumerate([] if overlapping or not grid else spans):
+        span = ax.axhspan if windows == "processing" else ax.axvspan
+        bands.append(span(start, end, color="#eeeeee" if i % 2 else "#f8f8f8", zorder=0))
+    ax.plot([low, high], [low, high], color=OKABE_ITO["grey"], linestyle=":", linewidth=1, label="no delay")
+    marks = {}
+    for name, colour, marker in _EVENT_KINDS:
+        xs = [x for x, _ in kinds[name]]
+        ys = [y for _, y in kinds[name]]
+        size = 26 if marker == "o" else 50
+        marks[name] = ax.scatter(xs, ys, s=size, c=colour, marker=marker, label=f"{name} ({len(xs)})", zorder=3)
+    steps = [(w.watermark, w.at if w.at is not None else w.time) for w in run.watermarks if math.isfinite(w.watermark)]
+    watermark = None
+    if steps and windows == "event":
+        xs, ys = zip(*steps, strict=True)
+        watermark = ax.step(xs, ys, where="post", color="black", linewidth=1.2, label="watermark", zorder=2)[0]
+    ax.set_xlim(low - 1, right + 1)
+    ax.set_ylim(low - 1, high + 1)
+    ax.set_xlabel("event time: when the ride happened (s)")
+    ax.set_ylabel("arrival (processing) time (s)")
+    ax.legend(loc="upper left", fontsize=7)
+    ax.grid(alpha=0.2)
+    return {"events": marks, "watermark": watermark, "bands": bands}
+
+
+def _lanes(windows: list[tuple[float, float]]) -> list[int]:
+    """Give each window (sorted by start) the first sub-lane where it does not overlap the previous one."""
+    ends: list[float] = []
+    lanes = []
+    for start, end in windows:
+        for i, last in enumerate(ends):
+            if last <= start:
+                ends[i] = end
+                lanes.append(i)
+                break
+        else:
+            ends.append(end)
+            lanes.append(len(ends) - 1)
+    return lanes
+
+
+def _count_extents(events, windows) -> dict:
+    """For count windows `(key, first, last)`: the event-time span of the events they hold."""
+    by_key: dict = {}
+    for e in events:
+        by_key.setdefault(e.key, []).append(e.time)
+    out = {}
+    for key, start, end in windows:
+        times = by_key.get(key, [])[int(start) : int(end)]
+        if times:
+            out[(key, start, end)] = (min(times), max(times) + 0.5)
+    return out
+
+
+def draw_window_results(events, run, count: bool = False, ax: Axes | None = None, max_labels: int = 40) -> dict:
+    """One lane per key: every window that fired as a bar over its time span, labelled with its final value.
+
+    A window that late events re-fired is hatched and labelled "first → final". `count=True`
+    (count windows) spans each window from its first to its last event's time, and draws the
+    unfinished ones (which never fire) hollow and dashed.
+
+    >>> from course.streams import Event, Tumbling, run_windows
+    >>> evs = [Event(1, "paris"), Event(12, "paris"), Event(4, "paris"), Event(3, "rome")]
+    >>> artists = draw_window_results(evs, run_windows(evs, Tumbling(10), allowed_lateness=5))
+    >>> sorted(artists["labels"])
+    ['1', '1', '1 → 2']
+    >>> plt.close("all")
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 2), dpi=80)
+    first: dict = {}
+    final: dict = {}
+    for f in run.firings:
+        first.setdefault((f.key, f.start, f.end), f.value)
+        final[(f.key, f.start, f.end)] = f.value
+    unfinished = {(k, a, b): v for k, a, b, v, _ in run.pending} if count else {}
+    spans = _count_extents(events, [*final, *unfinished]) if count else {w: (w[1], w[2]) for w in final}
+    keys = sorted({e.key for e in events}, key=str)
+    rows, labels, bars, y = [], [], [], 0.0
+    show_labels = len(final) + len(unfinished) <= max_labels
+    for key in keys:
+        mine = sorted((spans[w], w) for w in [*final, *unfinished] if w[0] == key and w in spans)
+        lanes = _lanes([span for span, _ in mine])
+        depth = max(lanes, default=0) + 1
+        height = 0.8 / depth
+        for ((start, end), w), lane in zip(mine, lanes, strict=True):
+            pending = w in unfinished
+            refired = not pending and final[w] != first[w]
+            bottom = y + lane * height + 0.05
+            fill = "white" if pending else OKABE_ITO["orange"] if refired else OKABE_ITO["sky blue"]
+            bars.append(
+                Rectangle(
+                    (start, bottom),
+                    end - start,
+                    height * 0.9,
+                    facecolor=fill,
+                    edgecolor="black",
+                    linewidth=0.5,
+                    linestyle="--" if pending else "-",
+                    hatch="//" if refired else None,
+                )
+            )
+            if pending:
+                text = f"{unfinished[w]:g} so far: never fired"
+            else:
+                text = f"{first[w]:g} → {final[w]:g}" if refired else f"{final[w]:g}"
+            labels.append(text)
+            if show_labels:
+                box = {"facecolor": "white", "edgecolor": "none", "pad": 0.5} if refired else None
+                ax.text(
+                    (start + end) / 2, bottom + height * 0.45, text, ha="center", va="center", fontsize=6.5, bbox=box
+                )
+        rows.append((y + 0.45, str(key)))
+        y += 1.0
+    for bar in bars:
+        ax.add_patch(bar)
+    ax.set_yticks([r for r, _ in rows], [k for _, k in rows], fontsize=7)
+    ax.set_ylim(0, max(1.0, y))
+    ax.grid(alpha=0.2, axis="x")
+    return {"bars": bars, "labels": labels}
+
+
+def draw_window_dashboard(
+    events, run, windows: str = "event", count: bool = False, grid: bool = True
+) -> tuple[Figure, dict]:
+    """One figure: the event-time/arrival-time timeline on top, each key's windows and results below.
+
+    `grid` draws the windows as bands behind the timeline (for tumbling windows, shared by every key).
+    """
+    fig = plt.figure(figsize=(10, 5.2), dpi=80)
+    spec = fig.add_gridspec(2, 1, height_ratios=[2.3, 1], left=0.07, right=0.99, top=0.98, bottom=0.09, hspace=0.08)
+    top = fig.add_subplot(spec[0])
+    bottom = fig.add_subplot(spec[1], sharex=top if windows == "event" else None)
+    artists = {
+        "timeline": draw_window_timeline(events, run, windows=windows, grid=grid, ax=top),
+        "results": draw_window_results(events, run, count=count, ax=bottom),
+    }
+    if windows == "processing":
+        bottom.set_xlim(top.get_ylim())
+        bottom.set_xlabel(
+            "arrival time (s) · bars: each city's windows, cut by arrival time, labelled with rides counted"
+        )
+    else:
+        top.set_xlabel("")
+        top.tick_params(labelbottom=False)
+        bottom.set_xlabel("event time (s) · bars: each city's windows, labelled with rides counted")
+    return fig, artists

@@ -1,0 +1,243 @@
+import contextlib
+import io
+
+import matplotlib.pyplot as plt
+import pytest
+
+from course.labs import LABS
+from course.labs.streams import (
+    CONSUMER_EVENTS,
+    FAILURES,
+    WINDOW_KINDS,
+    replication_lab,
+    replication_view,
+    streams_lab,
+    streams_view,
+    windows_lab,
+    windows_view,
+)
+
+
+def build(factory):
+    with contextlib.redirect_stdout(io.StringIO()):
+        lab = factory(seed=0)
+    return lab
+
+
+@pytest.fixture
+def lab():
+    yield build(streams_lab)
+    plt.close("all")
+
+
+@pytest.fixture
+def rep():
+    yield build(replication_lab)
+    plt.close("all")
+
+
+@pytest.fixture
+def win():
+    yield build(windows_lab)
+    plt.close("all")
+
+
+def move(lab, **values):
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        for name, value in values.items():
+            lab.controls[name].value = value
+    return lab.result, out.getvalue()
+
+
+def texts(view):
+    return sorted(t.get_text() for ax in view.figure.axes for t in ax.texts) + [t.get_text() for t in view.figure.texts]
+
+
+def test_the_labs_are_registered_for_the_lesson():
+    assert LABS["04_streams"] is streams_lab
+    assert LABS["04_streams:replication"] is replication_lab
+    assert LABS["04_streams:windows"] is windows_lab
+
+
+@pytest.mark.parametrize("factory", [streams_lab, replication_lab, windows_lab])
+def test_the_first_control_is_a_slider_whose_one_step_changes_summary_and_picture(factory):
+    lab = build(factory)
+    name, slider = next(iter(lab.controls.items()))
+    assert "Slider" in type(slider).__name__
+    before = lab.result
+    after, printed = move(lab, **{name: slider.value + slider.step})
+    assert after.summary != before.summary and after.summary in printed
+    assert texts(after) != texts(before) or len(after.figure.axes[0].collections) != len(
+        before.figure.axes[0].collections
+    )
+    plt.close("all")
+
+
+def test_a_partition_more_draws_one_more_ownership_edge_per_group(lab):
+    before = lab.result.figure.axes[0].collections[1].get_segments()
+    after, _ = move(lab, partitions=7)
+    assert len(after.figure.axes[0].collections[1].get_segments()) == len(before) + 2
+    assert after.summary.startswith("7 partitions")
+
+
+def test_consumers_beyond_the_partition_count_sit_idle_and_are_labelled(lab):
+    view, _ = move(lab, partitions=4, consumers=6, groups=1)
+    assert view.result.idle() == {"dashboard": ["c4", "c5"]}
+    assert sum("idle (no partition)" in t for t in texts(view)) == 2
+    assert "idle=2" in view.summary
+
+
+def test_the_number_of_groups_is_the_number_of_bands(lab):
+    for groups in (1, 2, 3):
+        view, _ = move(lab, groups=groups)
+        assert len(view.result.assignments) == groups
+        assert sum(t.startswith("group '") for t in texts(view)) == groups
+
+
+def test_key_skew_makes_a_hot_partition_and_an_overloaded_consumer(lab):
+    even, _ = move(lab, skew=0.0)
+    hot, _ = move(lab, skew=2.0)
+    assert max(hot.result.produced) > 2 * max(even.result.produced)
+    assert any("overloaded" in t for t in texts(hot)) and not any("overloaded" in t for t in texts(even))
+    assert any(t.endswith(" hot") for t in texts(hot))
+
+
+def test_a_higher_rate_writes_more_and_too_high_a_rate_builds_lag(lab):
+    slow, _ = move(lab, rate=100)
+    fast, _ = move(lab, rate=800)
+    assert fast.result.summary().records > 6 * slow.result.summary().records
+    assert fast.result.summary().final_lag > 1000 > slow.result.summary().final_lag
+
+
+def test_on_a_crash_sticky_moves_fewer_partitions_than_range_and_cooperative_pauses_fewer(lab):
+    ranged, _ = move(lab, event="c0 crashes", strategy="range")
+    sticky, _ = move(lab, strategy="sticky")
+    assert len(sticky.result.rebalances[0].diff.moved) < len(ranged.result.rebalances[0].diff.moved)
+    assert any("crashed" in t for t in texts(sticky))
+    cooperative, _ = move(lab, protocol="cooperative")
+    assert any("eager: 6 partitions paused" in t for t in texts(sticky))
+    assert any("cooperative: 2 partitions paused" in t for t in texts(cooperative))
+    assert sticky.result.summary().duplicates > 0
+
+
+def test_a_joining_consumer_triggers_a_rebalance(lab):
+    view, _ = move(lab, event="a consumer joins")
+    assert [e.reason for e in view.result.rebalances] == ["join c3"]
+    assert any("got P" in t for t in texts(view))
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"partitions": 1, "consumers": 1, "groups": 1, "rate": 0},
+        {"partitions": 12, "consumers": 8, "groups": 3, "rate": 800, "skew": 2.0, "event": "c0 crashes"},
+        {"partitions": 1, "consumers": 8, "groups": 3, "event": "a consumer joins", "strategy": "sticky"},
+        {"partitions": 12, "consumers": 1, "groups": 1, "event": "c0 crashes", "protocol": "cooperative"},
+    ],
+)
+def test_slider_extremes_draw_a_picture_not_a_traceback(values):
+    view = streams_view(**values)  # what the lab computes for these slider values
+    assert len(view.figure.axes) == 2 and view.summary.startswith(f"{values['partitions']} partitions")
+    plt.close("all")
+
+
+def test_an_unknown_consumer_event_is_a_clear_error():
+    with pytest.raises(ValueError, match="event must be one of 'none'"):
+        streams_view(event="c9 explodes")
+    assert CONSUMER_EVENTS[0] == "none"
+
+
+def test_acks_all_loses_nothing_and_acks_1_loses_the_last_fetch_window(rep):
+    assert rep.result.result.summary().lost == 0
+    one, _ = move(rep, acks=1)
+    zero, _ = move(rep, acks=0)
+    assert 0 < one.result.summary().lost < zero.result.summary().lost
+    assert "acks=1" in one.summary
+
+
+def test_two_replicas_with_min_isr_2_refuse_writes_after_a_failure(rep):
+    view, _ = move(rep, replication_factor=2, min_insync_replicas=2, failure="broker 1")
+    s = view.result.summary()
+    assert s.refused > 0 and s.lost == 0
+    assert any("refused" in t for t in texts(view))
+
+
+def test_no_failure_means_every_acks_all_write_is_acknowledged(rep):
+    view, _ = move(rep, failure="none")
+    s = view.result.summary()
+    assert s.acked == s.sent and "no failure" in view.summary
+
+
+def test_impossible_settings_are_lowered_and_the_summary_says_so(rep):
+    view, _ = move(rep, brokers=2, replication_factor=5, min_insync_replicas=5, failure="broker 4")
+    assert view.result.scenario.replication_factor == 2 and view.result.scenario.min_insync_replicas == 2
+    assert "lowered to the 2 brokers" in view.summary and "lowered to RF" in view.summary
+    assert "there is no broker 4" in view.summary
+
+
+def test_a_single_broker_failure_takes_the_partitions_offline(rep):
+    view, _ = move(rep, brokers=1, replication_factor=1, min_insync_replicas=1, failure="broker 0")
+    assert view.result.summary().refused > 0
+    assert any("offline" in t for t in texts(view))
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"rate": 0},
+        {"rate": 500, "brokers": 5, "replication_factor": 5, "min_insync_replicas": 5, "failure": "broker 4"},
+        {"rate": 500, "brokers": 1, "acks": 0},
+    ],
+)
+def test_replication_extremes_draw_a_picture(values):
+    view = replication_view(**values)
+    assert len(view.figure.axes) == 2 and view.summary.startswith("acks=")
+    plt.close("all")
+
+
+def test_an_unknown_failure_is_a_clear_error():
+    with pytest.raises(ValueError, match="failure must be one of 'none'"):
+        replication_view(failure="broker 9")
+    assert FAILURES[1] == "broker 0"
+
+
+def test_more_allowed_lateness_means_fewer_dropped_rides(win):
+    strict, _ = move(win, allowed_lateness=0.0)
+    lenient, _ = move(win, allowed_lateness=30.0)
+    assert len(strict.result.dropped) > 0 == len(lenient.result.dropped)
+    assert sum(f.late for f in lenient.result.firings) > sum(f.late for f in strict.result.firings) == 0
+
+
+def test_a_long_watermark_delay_makes_nothing_late(win):
+    view, _ = move(win, out_of_orderness=15.0, stragglers=0.0)
+    assert not view.result.dropped and not any(f.late for f in view.result.firings)
+
+
+def test_processing_time_is_never_late(win):
+    view, _ = move(win, time="processing")
+    assert not view.result.dropped and not any(f.late for f in view.result.firings)
+    assert "processing time" in view.summary
+
+
+def test_every_window_kind_runs_and_sliding_fires_about_twice_as_many_windows(win):
+    counts = {}
+    for kind in WINDOW_KINDS:
+        view, _ = move(win, kind=kind)
+        counts[kind] = len(view.result.firings)
+    assert counts["sliding"] >= 2 * counts["tumbling"] - 6
+    assert counts["session"] < counts["tumbling"]
+
+
+@pytest.mark.parametrize("kind", WINDOW_KINDS)
+@pytest.mark.parametrize("size", [2, 30])
+def test_window_extremes_draw_a_picture(kind, size):
+    view = windows_view(
+        size=size, kind=kind, out_of_orderness=0.0, allowed_lateness=0.0, max_delay=10.0, stragglers=0.3
+    )
+    assert len(view.figure.axes) == 2 and (view.result.firings or view.result.pending)
+    plt.close("all")
+
+
+def test_an_unknown_window_kind_is_a_clear_error():
+    with pytest.raises(ValueError, match="window kind must be one of 'tumbling'"):
+        windows_view(kind="hopping")
