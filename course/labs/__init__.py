@@ -4,6 +4,7 @@
 a lesson with several labs lists the others as "<stem>:<name>".
 """
 
+from .balancer import balancer_lab
 from .gateway import gateway_lab
 from .queues import queues_lab
 from .streams import replication_lab, streams_lab, windows_lab
@@ -11,6 +12,7 @@ from .view import LabView, build_lab, show
 
 LABS = {
     "01_api_gateway": gateway_lab,
+    "02_load_balancer": balancer_lab,
     "03_queues": queues_lab,
     "04_streams": streams_lab,
     "04_streams:replication": replication_lab,
@@ -20,6 +22,7 @@ LABS = {
 __all__ = [
     "LABS",
     "LabView",
+    "balancer_lab",
     "build_lab",
     "gateway_lab",
     "queues_lab",

@@ -1,0 +1,179 @@
+"""Where keys and balls land: a consistent-hash ring, keys moved by a new node, balls into bins (lesson 2).
+
+Each ring node has its own colour *and* marker shape, so no meaning rests on colour alone.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.patches import Circle
+
+from .palette import OKABE_ITO
+
+__all__ = ["NODE_MARKERS", "draw_bins", "draw_keys_moved", "draw_ring"]
+
+NODE_MARKERS = "osD^vPX*<>"  # one marker shape per ring node, beside its colour
+_NODE_COLOURS = [OKABE_ITO[c] for c in ("blue", "orange", "bluish green", "reddish purple", "vermillion", "sky blue")]
+_NODE_COLOURS += [OKABE_ITO["yellow"], OKABE_ITO["black"], OKABE_ITO["grey"], "#8c564b"]
+
+
+def _angle(turn: float) -> float:
+    """Ring position (a fraction of a turn, clockwise from the top) as an angle for drawing."""
+    return math.pi / 2 - 2 * math.pi * turn
+
+
+def draw_ring(ring, keys: Sequence[str] = (), moved: Sequence[str] = (), ax: Axes | None = None) -> dict:
+    """Draw a consistent-hash ring: each node's points (its own colour and marker shape), the arcs it
+    owns (from the point before, clockwise, up to its point), and `keys` inside the ring in their
+    owner's style; keys in `moved` are drawn large with a black edge.
+
+    >>> from course.balancing import ConsistentHashRing
+    >>> artists = draw_ring(ConsistentHashRing(["a", "b"], vnodes=3), keys=["k1", "k2"])
+    >>> len(artists["points"]), sum(len(drawn.get_xdata()) for drawn in artists["keys"])
+    (2, 2)
+    >>> plt.close("all")
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.2, 4.2))
+    nodes, points = ring.nodes, ring.points()
+    style = {
+        n: (_NODE_COLOURS[i % len(_NODE_COLOURS)], NODE_MARKERS[i % len(NODE_MARKERS)]) for i, n in enumerate(nodes)
+    }
+    ax.add_patch(Circle((0, 0), 1.0, fill=False, edgecolor="#cccccc", linewidth=6, zorder=0))
+    arcs = []
+    for i, (turn, owner) in enumerate(points):
+        start = points[i - 1][0] if i else points[-1][0] - 1.0
+        steps = max(2, int((turn - start) * 120))
+        angles = [_angle(start + (turn - start) * k / steps) for k in range(steps + 1)]
+        arcs.append(
+            ax.plot([math.cos(a) for a in angles], [math.sin(a) for a in angles], color=style[owner][0], lw=4)[0]
+        )
+    shares = ring.shares() if nodes else {}
+    drawn_points, drawn_keys = [], []
+    for node in nodes:
+        colour, marker = style[node]
+        mine = [_angle(t) for t, owner in points if owner == node]
+        label = f"{node} ({shares[node]:.0%} of the ring)"
+        drawn_points.append(
+            ax.plot(
+                [math.cos(a) for a in mine],
+                [math.sin(a) for a in mine],
+                marker,
+                color=colour,
+                ms=9,
+                mec="black",
+                label=label,
+                zorder=3,
+            )[0]
+        )
+
+    if len(points) <= 40:  # name the points, skipping one that would sit on the previous label
+        last = -1.0
+        for turn, owner in points:
+            if turn - last > 0.025:
+                a = _angle(turn)
+                ax.text(1.18 * math.cos(a), 1.18 * math.sin(a), str(owner), ha="center", va="center", fontsize=7)
+                last = turn
+    moved = set(moved)
+    for node in nodes:
+        colour, marker = style[node]
+        for big in (False, True):
+            mine = [k for k in keys if ring.node_for(k) == node and (k in moved) == big]
+            if not mine:
+                continue
+            xs = [0.8 * math.cos(_angle(ring.position(k))) for k in mine]
+            ys = [0.8 * math.sin(_angle(ring.position(k))) for k in mine]
+            drawn_keys.append(
+                ax.plot(
+                    xs,
+                    ys,
+                    marker,
+                    color=colour,
+                    ms=7 if big else 3.5,
+                    mec="black" if big else colour,
+                    mew=1.2 if big else 0.5,
+                    alpha=1.0 if big else 0.8,
+                    zorder=4,
+                )[0]
+            )
+    handles = list(drawn_points)
+    if moved:
+        handles.append(
+            plt.Line2D(
+                [], [], marker="o", linestyle="none", color="white", mec="black", mew=1.2, label="a key that moved"
+            )
+        )
+    ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(0.0, -0.02), frameon=False, ncol=2)
+    ax.set_xlim(-1.35, 1.35)
+    ax.set_ylim(-1.35, 1.35)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    return {"arcs": arcs, "points": drawn_points, "keys": drawn_keys}
+
+
+def draw_keys_moved(
+    nodes: Sequence[int], ring: Sequence[float], modulo: Sequence[float], ax: Axes | None = None
+) -> dict:
+    """Share of keys that change owner when one node joins N nodes: a ring against `hash % N`,
+    beside the ideal 1/(N+1) (only the new node's share moves).
+
+    >>> artists = draw_keys_moved([2, 3], [0.33, 0.25], [0.67, 0.75])
+    >>> sorted(artists)
+    ['ideal', 'modulo', 'ring']
+    >>> plt.close("all")
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3))
+    ideal = ax.plot(nodes, [1 / (n + 1) for n in nodes], ":", color="black", label="ideal: 1 / (N + 1)")[0]
+    drawn_ring = ax.plot(nodes, ring, "o-", color=OKABE_ITO["blue"], label="consistent hashing (ring)")[0]
+    drawn_mod = ax.plot(nodes, modulo, "s--", color=OKABE_ITO["vermillion"], label="hash % N (IP hash)")[0]
+    ax.set_xlabel("nodes before one more joins (N)")
+    ax.set_ylabel("share of keys that move")
+    ax.set_ylim(0, 1)
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda y, _: f"{y:.0%}"))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="center right")
+    return {"ideal": ideal, "ring": drawn_ring, "modulo": drawn_mod}
+
+
+def draw_bins(loads: Mapping[str, Sequence[int]], ax: Axes | None = None) -> dict:
+    """For each experiment, how many bins ended up holding 0, 1, 2, ... balls (log scale), so the
+    fullest bin of each stands out.
+
+    >>> artists = draw_bins({"one choice": [0, 1, 2, 1], "two choices": [1, 1, 1, 1]})
+    >>> sorted(artists)
+    ['one choice', 'two choices']
+    >>> plt.close("all")
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3))
+    top = max((max(v) for v in loads.values() if v), default=0)
+    width = 0.8 / max(1, len(loads))
+    hatches, colours = ["", "//", "xx", ".."], [OKABE_ITO["vermillion"], OKABE_ITO["blue"], OKABE_ITO["bluish green"]]
+    artists = {}
+    for i, (label, values) in enumerate(loads.items()):
+        counts = [0] * (top + 1)
+        for v in values:
+            counts[v] += 1
+        xs = [k + (i - (len(loads) - 1) / 2) * width for k in range(top + 1)]
+        artists[label] = ax.bar(
+            xs,
+            counts,
+            width=width,
+            color=colours[i % 3],
+            hatch=hatches[i % 4],
+            edgecolor="white",
+            label=f"{label}: fullest bin {max(values, default=0)}",
+        )
+    ax.set_yscale("log")
+    ax.set_ylim(bottom=0.5)  # a single bin still shows
+    ax.set_xticks(range(top + 1))
+    ax.set_xlabel("balls in a bin")
+    ax.set_ylabel("number of bins")
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(fontsize=8)
+    return artists

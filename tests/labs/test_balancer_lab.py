@@ -1,0 +1,149 @@
+import contextlib
+import io
+
+import matplotlib.pyplot as plt
+import pytest
+
+from course.labs import LABS, balancer_lab
+from course.labs.balancer import COST, FAILURES, LAYERS, STRATEGIES, balancer_scenario, balancer_view
+
+
+@pytest.fixture
+def lab():
+    with contextlib.redirect_stdout(io.StringIO()):
+        yield balancer_lab(seed=0)
+    plt.close("all")
+
+
+def move(lab, **values):
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        for name, value in values.items():
+            lab.controls[name].value = value
+    return lab.result, out.getvalue()
+
+
+def edge_labels(view):
+    return sorted(t.get_text() for t in view.figure.axes[0].texts if t.get_text().endswith("%"))
+
+
+def test_the_lab_is_registered_and_its_first_control_is_the_rate_slider():
+    assert LABS["02_load_balancer"] is balancer_lab
+    with contextlib.redirect_stdout(io.StringIO()):
+        first = next(iter(balancer_lab().controls.values()))
+    assert type(first).__name__ == "IntSlider" and first.description == "requests/s"
+    plt.close("all")
+
+
+def test_the_default_shows_b0_dying_and_the_window_before_the_checks_notice(lab):
+    res = lab.result.result
+    (outage,) = res.outages
+    assert (outage.backend, outage.died, outage.recovered) == ("b0", 6.0, 14.0)
+    assert 0 < outage.detection <= 2.0 * 3 + 0.5  # interval * fall + timeout
+    assert outage.sent_while_dead > 0
+    assert "out of rotation after" in lab.result.summary
+
+
+def test_one_step_of_the_rate_slider_changes_the_summary_and_the_picture(lab):
+    before = lab.result
+    after, printed = move(lab, rate=75)
+    assert after.summary != before.summary and after.summary in printed
+    assert after.result.summary().requests > before.result.summary().requests
+    assert [t.get_text() for t in after.figure.axes[0].texts] != [t.get_text() for t in before.figure.axes[0].texts]
+
+
+def test_more_backends_draw_more_nodes_and_spread_the_traffic(lab):
+    view, _ = move(lab, backends=8)
+    assert [b.name for b in view.result.backends] == [f"b{i}" for i in range(8)]
+    assert len(edge_labels(view)) == 8
+
+
+def test_on_spread_speeds_least_connections_beats_round_robin(lab):
+    rr, _ = move(lab, spread=0.6, failure="none")
+    lc, _ = move(lab, strategy="least connections")
+    assert lc.result.summary().p99 < rr.result.summary().p99 / 2
+    assert lc.result.backend("b0").share < rr.result.backend("b0").share
+
+
+def test_request_cost_variation_of_zero_makes_every_request_cost_the_mean(lab):
+    move(lab, cv=0.0, failure="none", rate=20)
+    scenario = balancer_scenario(cv=0.0)
+    costs = {round(r.cost, 12) for r in scenario.workload.requests(5, seed=0)}
+    assert costs == {COST}
+
+
+def test_faster_checks_shrink_the_window_and_no_checks_never_notice(lab):
+    slow, _ = move(lab, interval=5.0, fall=5)
+    fast, _ = move(lab, interval=0.5, fall=1)
+    assert fast.result.outages[0].sent_while_dead < slow.result.outages[0].sent_while_dead / 3
+    off, _ = move(lab, interval=0.0)
+    assert off.result.outages[0].detection is None and "never taken out of rotation" in off.summary
+
+
+def test_rise_sets_how_long_a_recovered_backend_waits_for_traffic(lab):
+    quick, _ = move(lab, rise=1)
+    cautious, _ = move(lab, rise=3)
+    back = {
+        name: next(t for t, s in v.result.backend("b0").timeline if s == "up" and t > 6)
+        for name, v in (("quick", quick), ("cautious", cautious))
+    }
+    assert back["cautious"] - back["quick"] == pytest.approx((3 - 1) * 2.0)  # two more passed probes, 2 s apart
+
+
+def test_a_slow_backend_stays_in_rotation_and_is_marked_with_a_dotted_ring(lab):
+    view, _ = move(lab, failure="b0 turns 5× slower at 6 s")
+    assert not view.result.outages
+    assert [s for _, s in view.result.backend("b0").timeline] == ["up", "slow"]
+    rings = view.figure.axes[0].patches
+    assert any(p.get_linestyle() == ":" for p in rings)
+
+
+def test_l4_with_websockets_spreads_the_load_unevenly(lab):
+    l7, _ = move(lab, failure="none", websockets=0.9)
+    l4, _ = move(lab, layer="L4 (per connection)")
+    spread = {
+        k: max(b.share for b in v.result.backends) / min(b.share for b in v.result.backends)
+        for k, v in (("L4", l4), ("L7", l7))
+    }
+    assert spread["L4"] > 1.5 > 1.1 > spread["L7"]
+
+
+def test_every_choice_of_every_dropdown_runs(lab):
+    for strategy in STRATEGIES:
+        view, printed = move(lab, strategy=strategy)
+        assert view.summary.startswith("BalancerSummary(") and "Traceback" not in printed
+    for failure in FAILURES:
+        move(lab, failure=failure)
+    for layer in LAYERS:
+        move(lab, layer=layer)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"rate": 0},
+        {"rate": 200, "backends": 1, "cv": 3.0, "interval": 0.5, "fall": 1, "rise": 5},
+        {"rate": 200, "backends": 8, "spread": 0.9, "websockets": 0.9, "layer": "L4 (per connection)"},
+        {"backends": 1, "failure": "b0 dies at 6 s", "interval": 5.0, "fall": 5},
+        {"rate": 5, "backends": 1, "interval": 0.0, "failure": "b0 dies at 6 s"},
+    ],
+)
+def test_slider_extremes_draw_a_picture_not_a_traceback(lab, values):
+    view, printed = move(lab, **values)
+    assert len(view.figure.axes) == 4
+    assert "Traceback" not in printed
+    assert view.summary.startswith("BalancerSummary(")
+
+
+def test_with_one_backend_dead_every_later_request_gets_503_once_detected():
+    view = balancer_view(backends=1, failure="b0 dies at 6 s")
+    detected = view.result.outages[0].marked_down
+    later = [r for r in view.result.records if r.arrival > detected]
+    assert later and {r.status for r in later} == {503}
+    plt.close("all")
+
+
+def test_unknown_choices_are_clear_errors():
+    with pytest.raises(ValueError, match="strategy must be one of 'round robin'"):
+        balancer_view(strategy="fastest")
+    with pytest.raises(ValueError, match="layer must be one of"):
+        balancer_scenario(layer="L3")
