@@ -52,10 +52,15 @@ def test_the_previous_alarm_handler_and_an_outer_timer_are_restored():
 
 def test_outside_the_main_thread_the_call_runs_in_a_thread_with_the_same_limit():
     outcome = {}
+    stop = threading.Event()
+
+    def spin_until_stopped():
+        while not stop.is_set():
+            pass
 
     def body():
         try:
-            call_with_limit(spin, seconds=0.1)
+            call_with_limit(spin_until_stopped, seconds=0.1)
         except TimeLimitExceeded:
             outcome["timeout"] = True
         outcome["value"] = call_with_limit(lambda: 7, seconds=1)
@@ -67,6 +72,7 @@ def test_outside_the_main_thread_the_call_runs_in_a_thread_with_the_same_limit()
     worker = threading.Thread(target=body)
     worker.start()
     worker.join(10)
+    stop.set()  # end the abandoned loop: a spinning thread would hold the GIL and slow every later test
     assert outcome == {"timeout": True, "value": 7, "error": True}
 
 
