@@ -17,7 +17,7 @@ from ..balancing import (
 )
 from ..sim import LogNormal
 from ..viz.balancing import draw_balancer_dashboard
-from .view import LabView, build_lab
+from .view import LabView, build_lab, choose
 
 __all__ = ["FAILURES", "LAYERS", "STRATEGIES", "UNTIL", "balancer_lab", "balancer_scenario", "balancer_view"]
 
@@ -42,12 +42,6 @@ FAILURES = {
 LAYERS = {"L7 (per request)": "L7", "L4 (per connection)": "L4"}
 
 
-def _choice(name: str, value: str, options: dict) -> object:
-    if value not in options:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, options))} (got {value!r})")
-    return options[value]
-
-
 def balancer_scenario(
     rate: float = 70,
     backends: int = 5,
@@ -68,7 +62,7 @@ def balancer_scenario(
     >>> balancer_scenario(backends=2, interval=0, failure="none")
     BalancerScenario(backends=2, strategy=RoundRobin(), workload=Workload(...))
     """
-    name = _choice("strategy", strategy, STRATEGIES)
+    name = choose("strategy", strategy, STRATEGIES)
     pool = backend_pool(backends, spread=spread)
     if name == "weighted_round_robin":  # the operator sets each weight to the backend's speed
         pool = tuple(Backend(speed=b.speed, weight=b.speed) for b in pool)
@@ -78,9 +72,9 @@ def balancer_scenario(
         backends=pool,
         strategy=name,
         workload=workload,
-        layer=_choice("layer", layer, LAYERS),
+        layer=choose("layer", layer, LAYERS),
         health=health,
-        failures=_choice("failure", failure, FAILURES),
+        failures=choose("failure", failure, FAILURES),
     )
 
 

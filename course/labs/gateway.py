@@ -6,7 +6,7 @@ import ipywidgets as widgets
 
 from ..gateway import Cache, GatewayResults, GatewayScenario, make_limiter, simulate
 from ..viz.gateway import draw_gateway_dashboard
-from .view import LabView, build_lab
+from .view import LabView, build_lab, choose
 
 __all__ = ["ALGORITHMS", "gateway_lab", "gateway_view"]
 
@@ -25,9 +25,7 @@ def gateway_scenario(
 ) -> GatewayScenario:
     """The lab's slider values as a scenario: `limit` requests per second per client, with
     `bucket` tokens of burst allowance for the token bucket (windows are one second long)."""
-    if algorithm not in ALGORITHMS:
-        raise ValueError(f"algorithm must be one of {', '.join(ALGORITHMS)} (got {algorithm!r})")
-    name = ALGORITHMS[algorithm]
+    name = choose("algorithm", algorithm, ALGORITHMS)
     if name is None:
         limiter = None
     elif name == "token_bucket":

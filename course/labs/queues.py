@@ -7,7 +7,7 @@ import ipywidgets as widgets
 from ..messaging import Faults, QueueResults, QueueScenario, RetryPolicy, simulate
 from ..sim import Exponential, Poisson, Spike
 from ..viz.messaging import draw_queue_dashboard
-from .view import LabView, build_lab
+from .view import LabView, build_lab, choose
 
 __all__ = ["CAPACITIES", "FULL_POLICIES", "MAX_ATTEMPTS", "RETRIES", "queues_lab", "queues_scenario", "queues_view"]
 
@@ -26,11 +26,6 @@ RETRIES = {
 MAX_ATTEMPTS = (*(str(n) for n in range(1, 11)), "forever")
 CAPACITIES = ("10", "20", "50", "100", "200", "500", "unbounded")
 FULL_POLICIES = {"reject (503)": "reject", "block the producer": "block", "drop the oldest": "drop_oldest"}
-
-
-def _choice(name: str, value, options) -> None:
-    if value not in options:
-        raise ValueError(f"{name} must be one of {', '.join(map(str, options))} (got {value!r})")
 
 
 def queues_scenario(
@@ -54,10 +49,10 @@ def queues_scenario(
     >>> queues_scenario(burst=0, capacity="unbounded", max_attempts="forever").capacity is None
     True
     """
-    _choice("retry", retry, RETRIES)
-    _choice("max_attempts", max_attempts, MAX_ATTEMPTS)
-    _choice("capacity", capacity, CAPACITIES)
-    _choice("when_full", when_full, FULL_POLICIES)
+    choose("retry", retry, RETRIES)
+    choose("max_attempts", max_attempts, MAX_ATTEMPTS)
+    choose("capacity", capacity, CAPACITIES)
+    choose("when_full", when_full, FULL_POLICIES)
     if burst > 0:
         source = Spike(base=BASE_RATE, peak=BASE_RATE + burst_rate, start=BURST_AT, duration=burst / burst_rate)
     else:

@@ -28,7 +28,7 @@ from ..streams import (
     simulate_replication,
 )
 from ..viz.streams import draw_group_dashboard, draw_replication_dashboard, draw_window_dashboard
-from .view import LabView, build_lab
+from .view import LabView, build_lab, choose
 
 __all__ = [
     "CONSUMER_EVENTS",
@@ -74,8 +74,7 @@ def streams_view(
     ['c6', 'c7']
     >>> plt.close("all")
     """
-    if event not in CONSUMER_EVENTS:
-        raise ValueError(f"event must be one of {', '.join(map(repr, CONSUMER_EVENTS))} (got {event!r})")
+    choose("event", event, CONSUMER_EVENTS)
     scenario = GroupScenario(
         partitions=partitions,
         consumers=consumers,
@@ -146,8 +145,7 @@ def replication_view(
     'acks=all, RF 2 (lowered to the 2 brokers), min ISR 2, broker 0 dies at 5.08 s, 100 writes/s'
     >>> plt.close("all")
     """
-    if failure not in FAILURES:
-        raise ValueError(f"failure must be one of {', '.join(map(repr, FAILURES))} (got {failure!r})")
+    choose("failure", failure, FAILURES)
     notes = []
     rf = min(replication_factor, brokers)
     if rf < replication_factor:

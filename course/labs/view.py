@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +11,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-__all__ = ["LabView", "build_lab", "png_bytes", "show"]
+__all__ = ["LabView", "build_lab", "choose", "png_bytes", "show"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,21 @@ class LabView:
 
     def __repr__(self) -> str:
         return f"LabView({self.summary})"
+
+
+def choose(name: str, value: Any, options: Iterable | Mapping) -> Any:
+    """Check a control's value against its options; return what it maps to (or the value itself).
+
+    >>> choose("layer", "L4", {"L4": 4, "L7": 7})
+    4
+    >>> choose("layer", "L5", ["L4", "L7"])
+    Traceback (most recent call last):
+    ...
+    ValueError: layer must be one of 'L4', 'L7' (got 'L5')
+    """
+    if value not in options:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, options))} (got {value!r})")
+    return options[value] if isinstance(options, Mapping) else value
 
 
 def png_bytes(figure: Figure) -> bytes:

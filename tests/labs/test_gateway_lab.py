@@ -87,5 +87,5 @@ def test_slider_extremes_draw_a_picture_not_a_traceback(lab, values):
 
 
 def test_an_unknown_algorithm_is_a_clear_error():
-    with pytest.raises(ValueError, match="algorithm must be one of token bucket"):
+    with pytest.raises(ValueError, match="algorithm must be one of 'token bucket'"):
         gateway_view(algorithm="leaky bucket")

@@ -164,9 +164,9 @@ def test_the_controls_offer_only_valid_choices():
 @pytest.mark.parametrize(
     "values, message",
     [
-        ({"retry": "sideways"}, "retry must be one of at once"),
-        ({"capacity": "0"}, "capacity must be one of 10"),
-        ({"max_attempts": "0"}, "max_attempts must be one of 1"),
+        ({"retry": "sideways"}, "retry must be one of 'at once'"),
+        ({"capacity": "0"}, "capacity must be one of '10'"),
+        ({"max_attempts": "0"}, "max_attempts must be one of '1'"),
         ({"when_full": "explode"}, "when_full must be one of"),
     ],
 )
