@@ -7,19 +7,13 @@ import pytest
 from course.labs import LABS, balancer_lab
 from course.labs.balancer import COST, FAILURES, LAYERS, STRATEGIES, balancer_scenario, balancer_view
 
+from .driving import build, move
+
 
 @pytest.fixture
 def lab():
-    with contextlib.redirect_stdout(io.StringIO()):
-        yield balancer_lab(seed=0)
+    yield build(balancer_lab)
     plt.close("all")
-
-
-def move(lab, **values):
-    with contextlib.redirect_stdout(io.StringIO()) as out:
-        for name, value in values.items():
-            lab.controls[name].value = value
-    return lab.result, out.getvalue()
 
 
 def edge_labels(view):

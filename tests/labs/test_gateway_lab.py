@@ -1,25 +1,16 @@
-import contextlib
-import io
-
 import matplotlib.pyplot as plt
 import pytest
 
 from course.labs import LABS, gateway_lab
 from course.labs.gateway import ALGORITHMS, gateway_view
 
+from .driving import build, move
+
 
 @pytest.fixture
 def lab():
-    with contextlib.redirect_stdout(io.StringIO()):
-        yield gateway_lab(seed=0)
+    yield build(gateway_lab)
     plt.close("all")
-
-
-def move(lab, **values):
-    with contextlib.redirect_stdout(io.StringIO()) as out:
-        for name, value in values.items():
-            lab.controls[name].value = value
-    return lab.result, out.getvalue()
 
 
 def edge_labels(view):

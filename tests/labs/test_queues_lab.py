@@ -1,6 +1,3 @@
-import contextlib
-import io
-
 import matplotlib.pyplot as plt
 import pytest
 
@@ -8,19 +5,13 @@ from course.labs import LABS, queues_lab
 from course.labs.queues import CAPACITIES, FULL_POLICIES, MAX_ATTEMPTS, RETRIES, queues_scenario, queues_view
 from course.viz.messaging import queue_graph
 
+from .driving import build, move
+
 
 @pytest.fixture
 def lab():
-    with contextlib.redirect_stdout(io.StringIO()):
-        yield queues_lab(seed=0)
+    yield build(queues_lab)
     plt.close("all")
-
-
-def move(lab, **values):
-    with contextlib.redirect_stdout(io.StringIO()) as out:
-        for name, value in values.items():
-            lab.controls[name].value = value
-    return lab.result, out.getvalue()
 
 
 def summary(view):

@@ -1,6 +1,3 @@
-import contextlib
-import io
-
 import matplotlib.pyplot as plt
 import pytest
 
@@ -17,11 +14,7 @@ from course.labs.streams import (
     windows_view,
 )
 
-
-def build(factory):
-    with contextlib.redirect_stdout(io.StringIO()):
-        lab = factory(seed=0)
-    return lab
+from .driving import build, move
 
 
 @pytest.fixture
@@ -40,13 +33,6 @@ def rep():
 def win():
     yield build(windows_lab)
     plt.close("all")
-
-
-def move(lab, **values):
-    with contextlib.redirect_stdout(io.StringIO()) as out:
-        for name, value in values.items():
-            lab.controls[name].value = value
-    return lab.result, out.getvalue()
 
 
 def texts(view):
