@@ -41,13 +41,8 @@ class Source:
 
 
 @dataclass(frozen=True)
-class Poisson(Source):
-    """Independent arrivals at `rate` per second on average (exponential gaps).
-
-    >>> ts = list(Poisson(rate=10).times(until=100, rng=random.Random(1)))
-    >>> 900 < len(ts) < 1100
-    True
-    """
+class _SteadyRate(Source):
+    """A source whose intended rate never changes."""
 
     rate: float
 
@@ -56,6 +51,16 @@ class Poisson(Source):
 
     def rate_at(self, t: float) -> float:
         return float(self.rate)
+
+
+@dataclass(frozen=True)
+class Poisson(_SteadyRate):
+    """Independent arrivals at `rate` per second on average (exponential gaps).
+
+    >>> ts = list(Poisson(rate=10).times(until=100, rng=random.Random(1)))
+    >>> 900 < len(ts) < 1100
+    True
+    """
 
     def times(self, until: float, rng: random.Random) -> Iterator[float]:
         if self.rate == 0:
@@ -69,20 +74,12 @@ class Poisson(Source):
 
 
 @dataclass(frozen=True)
-class ConstantRate(Source):
+class ConstantRate(_SteadyRate):
     """Perfectly regular arrivals, one every `1 / rate` seconds, the first at `1 / rate`.
 
     >>> list(ConstantRate(rate=2).times(until=2, rng=random.Random(0)))
     [0.5, 1.0, 1.5]
     """
-
-    rate: float
-
-    def __post_init__(self):
-        _rate("rate", self.rate)
-
-    def rate_at(self, t: float) -> float:
-        return float(self.rate)
 
     def times(self, until: float, rng: random.Random) -> Iterator[float]:
         if self.rate == 0:
