@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from course.sim import percentile
+from course.sim import format_duration, percentile
 
 from .scaling import ScaleReport
 
@@ -59,12 +59,6 @@ class BalancerRecord(NamedTuple):
         return OUTCOMES[self.status]
 
 
-def _ms(x: float) -> str:
-    if math.isnan(x):
-        return "n/a"
-    return f"{x * 1000:.0f} ms" if x < 1 else f"{x:.2f} s"
-
-
 @dataclass(frozen=True)
 class BalancerSummary:
     """The headline numbers of a run; prints as one line. `requests = served + failed + dropped + unfinished`."""
@@ -84,8 +78,8 @@ class BalancerSummary:
     def __repr__(self) -> str:
         return (
             f"BalancerSummary(requests={self.requests}, served={self.served}, failed={self.failed}, "
-            f"dropped={self.dropped}, unfinished={self.unfinished}, p50={_ms(self.p50)}, p95={_ms(self.p95)}, "
-            f"p99={_ms(self.p99)}, sent_to_dead={self.sent_to_dead}, "
+            f"dropped={self.dropped}, unfinished={self.unfinished}, p50={format_duration(self.p50)}, "
+            f"p95={format_duration(self.p95)}, p99={format_duration(self.p99)}, sent_to_dead={self.sent_to_dead}, "
             f"busiest={self.busiest} at {self.busiest_utilization:.0%})"
         )
 
@@ -120,7 +114,8 @@ class BackendStats:
     def __repr__(self) -> str:
         return (
             f"BackendStats({self.name!r}, speed={self.speed:g}, share={self.share:.0%}, "
-            f"utilization={self.utilization:.0%}, p99={_ms(self.p99)}, served={self.served}, failed={self.failed}, "
+            f"utilization={self.utilization:.0%}, p99={format_duration(self.p99)}, served={self.served}, "
+            f"failed={self.failed}, "
             f"dropped={self.dropped}, state={self.timeline[-1][1]})"
         )
 

@@ -7,19 +7,13 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from course.sim import percentile
+from course.sim import format_duration, percentile
 
 from .message import DeadLetter, Event, MessageRecord
 
 __all__ = ["Flow", "LittlesLaw", "QueueResults", "QueueSummary", "QueueTimeSeries"]
 
 BUCKETS = ("acked", "dead_lettered", "dropped", "rejected", "queued", "in_flight", "at_producer")
-
-
-def _seconds(x: float) -> str:
-    if math.isnan(x):
-        return "n/a"
-    return f"{x * 1000:.0f} ms" if x < 1 else f"{x:.2f} s"
 
 
 @dataclass(frozen=True)
@@ -56,7 +50,7 @@ class QueueSummary:
             f"QueueSummary(produced={self.produced}, acked={self.acked}, dead_lettered={self.dead_lettered}, "
             f"dropped={self.dropped}, rejected={self.rejected}, queued={self.queued}, in_flight={self.in_flight}, "
             f"at_producer={self.at_producer}, deliveries={self.deliveries}, duplicates={self.duplicates}, "
-            f"p50={_seconds(self.p50)}, p99={_seconds(self.p99)}, max_depth={self.max_depth})"
+            f"p50={format_duration(self.p50)}, p99={format_duration(self.p99)}, max_depth={self.max_depth})"
         )
 
     @property
