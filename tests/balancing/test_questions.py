@@ -77,19 +77,8 @@ class DividesByZero(Ring):
 # ---- health --------------------------------------------------------------------------------------------------
 
 
-class Health:
-    def __init__(self, fall, rise):
-        self.fall, self.rise, self.up, self.streak = fall, rise, True, 0
-
-    def observe(self, ok):
-        if ok == self.up:
-            self.streak = 0
-            return False
-        self.streak += 1
-        if self.streak >= (self.fall if self.up else self.rise):
-            self.up, self.streak = not self.up, 0
-            return True
-        return False
+class Health(HealthState):
+    """A correct answer: the library's own state machine (the mistakes below override `observe`)."""
 
 
 class CountsAllFailures(Health):
