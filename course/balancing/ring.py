@@ -6,25 +6,15 @@ machine and every learner sees the same ring.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from bisect import bisect_left
 from collections.abc import Hashable, Iterable, Iterator
 
+from course.sim.hashing import stable_hash
+
 __all__ = ["RING_SIZE", "ConsistentHashRing", "EmptyRingError", "keys_moved", "stable_hash"]
 
 RING_SIZE = 2**64  # positions on the ring run from 0 to RING_SIZE - 1
-
-
-def stable_hash(text: object) -> int:
-    """A 64-bit hash of `str(text)` that is the same in every process (md5, first 8 bytes).
-
-    >>> stable_hash("client-1") == stable_hash("client-1")
-    True
-    >>> stable_hash(1) == stable_hash("1")
-    True
-    """
-    return int.from_bytes(hashlib.md5(str(text).encode()).digest()[:8], "big")
 
 
 class EmptyRingError(LookupError):

@@ -9,7 +9,7 @@ from heapq import heappop, heappush
 from typing import Any
 
 from course.sim import Environment, stream
-from course.streams import partition_for  # Kafka's default partitioner: murmur2 of the key
+from course.sim.hashing import partition_for  # Kafka's default partitioner: murmur2 of the key
 
 from .dead_letter import DeadLetterQueue
 from .message import FINAL_STATES, DeadLetter, Delivery, Event, Message

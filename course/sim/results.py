@@ -1,20 +1,42 @@
-"""Results of a simulated run: flat records, a one-line summary, and time series for plots."""
+"""Results of a simulated run: the shared base every package's results build on, and the pool's own.
+
+Every `simulate` in the course returns a `*Results` built on `RunResults`: the `scenario` that ran,
+flat `records`, the run's `until`, a `summary()` (a `SummaryBase`: one-line repr for code,
+plain-language `str` for people) and `timeseries(bin)`.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+import textwrap
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, fields
 from typing import Any, NamedTuple
 
-__all__ = ["Record", "Results", "Summary", "TimeSeries", "format_duration", "percentile", "percentiles"]
+from .validate import bin_count
 
+__all__ = [
+    "Record",
+    "Results",
+    "RunResults",
+    "Summary",
+    "SummaryBase",
+    "TimeSeries",
+    "format_duration",
+    "percentile",
+    "percentiles",
+    "per_second",
+    "seconds",
+    "share",
+]
 
 class Record(NamedTuple):
     """One job's fate: when it arrived, started and ended, on which server, and how it ended.
 
-    `status` is "served", "dropped" (it found the queue full; `start == end == arrival`,
-    `server == -1`) or "unfinished" (still queued or in service when the run ended).
+    `status` is an outcome (`course.sim.OUTCOMES`): "served", "rejected" (it found the queue full;
+    `start == end == arrival`, `server == -1`) or "unfinished" (still queued or in service when the
+    run ended).
     `tag` is whatever the caller attached (a request, say).
     """
 
@@ -82,27 +104,127 @@ def format_duration(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
-@dataclass(frozen=True)
-class Summary:
-    """The headline numbers of a run; prints as one line."""
+def seconds(label: str = "") -> Any:
+    """A summary field holding a duration: shown as "41 ms" or "2.50 s"."""
+    return field(metadata={"unit": "seconds", "label": label})
+
+
+def share(label: str = "") -> Any:
+    """A summary field holding a share from 0 to 1: shown as a percentage."""
+    return field(metadata={"unit": "share", "label": label})
+
+
+def per_second(label: str = "") -> Any:
+    """A summary field holding a rate: shown as "12.3/s"."""
+    return field(metadata={"unit": "per_second", "label": label})
+
+
+def _format(value: Any, unit: str | None) -> str:
+    if unit == "seconds":
+        return format_duration(value)
+    if unit == "share":
+        return "n/a" if isinstance(value, float) and math.isnan(value) else f"{value:.0%}"
+    if unit == "per_second":
+        return f"{value:.1f}/s"
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_format(v, None)}" for k, v in value.items()) + "}"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+@dataclass(frozen=True, repr=False)
+class SummaryBase:
+    """The headline numbers of a run: a one-line repr for code, plain sentences for people.
+
+    Subclasses are frozen dataclasses; fields made with `seconds()`, `share()` or `per_second()`
+    print with their unit. `str()` gives `lines()` wrapped at word boundaries (80 columns); a
+    subclass overrides `lines()` to say what matters first, in words.
+
+    >>> @dataclass(frozen=True, repr=False)
+    ... class Demo(SummaryBase):
+    ...     requests: int
+    ...     p99: float = seconds("p99 latency")
+    >>> Demo(requests=3, p99=0.25)
+    Demo(requests=3, p99=250 ms)
+    >>> print(Demo(requests=3, p99=0.25))
+    requests 3 · p99 latency 250 ms
+    """
+
+    WIDTH = 80  # characters per line of the plain-language text
+
+    def _items(self) -> Iterable[tuple[str, str, str]]:
+        for f in fields(self):
+            unit = f.metadata.get("unit")
+            label = f.metadata.get("label") or f.name.replace("_", " ")
+            yield f.name, label, _format(getattr(self, f.name), unit)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{name}={text}' for name, _, text in self._items())})"
+
+    def lines(self) -> list[str]:
+        """The summary in plain words, most important first (one line unless a subclass says more)."""
+        return [" · ".join(f"{label} {text}" for _, label, text in self._items())]
+
+    def __str__(self) -> str:
+        out: list[str] = []
+        for line in self.lines():
+            out.extend(textwrap.wrap(line, self.WIDTH, break_long_words=False, break_on_hyphens=False) or [""])
+        return "\n".join(out)
+
+
+class RunResults:
+    """What every `simulate` returns: the `scenario` that ran, flat `records`, and `until`.
+
+    A run's life: `simulate` builds the system from the scenario, runs the kernel to `until`, and
+    hands the records here; `summary()` and `timeseries(bin)` are computed from the records on
+    demand, so a result never disagrees with itself. Subclasses define `summary()` and
+    `timeseries()`, and may add fields of their own after calling `super().__init__`.
+    """
+
+    def __init__(self, scenario: Any, records: list[Any], until: float):
+        self.scenario = scenario
+        self.records = records
+        self.until = until
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({len(self.records)} records over {self.until:g} s) -> {self.summary()!r}"
+
+    def summary(self) -> SummaryBase:
+        """The headline numbers of the run."""
+        raise NotImplementedError(f"{type(self).__name__} must define summary()")
+
+    def outcomes(self, attribute: str = "status") -> dict[str, int]:
+        """How many records ended in each outcome, most common first."""
+        return dict(Counter(getattr(r, attribute) for r in self.records).most_common())
+
+    def bins(self, bin: object) -> tuple[int, float]:
+        """How many bins of `bin` seconds cover the run, and their width (validated: see `bin_count`)."""
+        n = bin_count(bin, self.until)
+        return n, float(bin)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, repr=False)
+class Summary(SummaryBase):
+    """The headline numbers of a server pool's run."""
 
     requests: int
     served: int
-    dropped: int
+    rejected: int
     unfinished: int
-    throughput: float
-    p50: float
-    p95: float
-    p99: float
-    utilization: float
+    throughput: float = per_second()
+    p50: float = seconds()
+    p95: float = seconds()
+    p99: float = seconds()
+    utilization: float = share()
 
-    def __repr__(self) -> str:
-        return (
-            f"Summary(requests={self.requests}, served={self.served}, dropped={self.dropped}, "
-            f"unfinished={self.unfinished}, "
-            f"throughput={self.throughput:.1f}/s, p50={format_duration(self.p50)}, p95={format_duration(self.p95)}, "
-            f"p99={format_duration(self.p99)}, utilization={self.utilization:.0%})"
-        )
+    def lines(self) -> list[str]:
+        return [
+            f"{self.served:,} of {self.requests:,} jobs served ({self.throughput:.1f}/s), "
+            f"{self.rejected:,} rejected by a full queue, {self.unfinished:,} unfinished.",
+            f"Latency p50 {format_duration(self.p50)}, p95 {format_duration(self.p95)}, "
+            f"p99 {format_duration(self.p99)}; servers busy {self.utilization:.0%} of the time.",
+        ]
 
 
 @dataclass(frozen=True)
@@ -115,41 +237,39 @@ class TimeSeries:
     t: list[float]
     arrivals: list[int]
     served: list[int]
-    dropped: list[int]
+    rejected: list[int]
     p50: list[float]
     p99: list[float]
 
 
-class Results:
-    """Everything a run produced: `records` (one per job, in arrival order) and the run's context.
+class Results(RunResults):
+    """Everything a server pool's run produced: `records` (one per job, in arrival order) and its context.
 
     >>> from course.sim import Exponential, Poisson, run_pool
     >>> res = run_pool(Poisson(rate=5), Exponential(rate=10), servers=1, until=100, seed=1)
     >>> s = res.summary()
-    >>> s.requests == s.served + s.dropped + s.unfinished
+    >>> s.requests == s.served + s.rejected + s.unfinished
     True
     """
 
-    def __init__(self, records: list[Record], until: float, servers: int, busy_time: float):
-        self.records = records
-        self.until = until
+    records: list[Record]
+
+    def __init__(self, records: list[Record], until: float, servers: int, busy_time: float, scenario: Any = None):
+        super().__init__(scenario, records, until)
         self.servers = servers
         self.busy_time = busy_time
 
-    def __repr__(self) -> str:
-        return f"Results({len(self.records)} records over {self.until:g} s) -> {self.summary()!r}"
-
     def summary(self) -> Summary:
-        """Throughput, latency percentiles of served jobs, drops and utilization."""
+        """Throughput, latency percentiles of served jobs, rejections and utilization."""
         served = [r.latency for r in self.records if r.status == "served"]
-        dropped = sum(1 for r in self.records if r.status == "dropped")
+        rejected = sum(1 for r in self.records if r.status == "rejected")
         capacity = self.servers * self.until
         p50, p95, p99 = percentiles(served, (50, 95, 99))
         return Summary(
             requests=len(self.records),
             served=len(served),
-            dropped=dropped,
-            unfinished=len(self.records) - len(served) - dropped,
+            rejected=rejected,
+            unfinished=len(self.records) - len(served) - rejected,
             throughput=len(served) / self.until if self.until else 0.0,
             p50=p50,
             p95=p95,
@@ -159,10 +279,8 @@ class Results:
 
     def timeseries(self, bin: float = 1.0) -> TimeSeries:
         """Counts per `bin` seconds (arrivals by arrival time, outcomes by end time)."""
-        if not bin > 0:
-            raise ValueError(f"bin must be a positive number of seconds (got {bin!r})")
-        n = max(1, math.ceil(self.until / bin))
-        arrivals, served, dropped = [0] * n, [0] * n, [0] * n
+        n, bin = self.bins(bin)
+        arrivals, served, rejected = [0] * n, [0] * n, [0] * n
         lat: list[list[float]] = [[] for _ in range(n)]
         for r in self.records:
             arrivals[min(int(r.arrival / bin), n - 1)] += 1
@@ -170,13 +288,13 @@ class Results:
             if r.status == "served":
                 served[k] += 1
                 lat[k].append(r.latency)
-            elif r.status == "dropped":
-                dropped[k] += 1
+            elif r.status == "rejected":
+                rejected[k] += 1
         return TimeSeries(
             t=[i * bin for i in range(n)],
             arrivals=arrivals,
             served=served,
-            dropped=dropped,
+            rejected=rejected,
             p50=[percentile(x, 50) for x in lat],
             p99=[percentile(x, 99) for x in lat],
         )

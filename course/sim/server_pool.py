@@ -17,11 +17,11 @@ __all__ = ["ServerPool", "run_pool"]
 
 class ServerPool:
     """Serve jobs on `servers` workers; jobs wait in FIFO order, and one that finds
-    `queue_capacity` jobs already waiting is dropped.
+    `queue_capacity` jobs already waiting is rejected.
 
     A job's life: submitted (it *arrives*), waits in the queue if every worker is busy,
     is served for a time drawn from `service` divided by `speed`, then *ends* with a
-    `Record`; or is *dropped* at once when the queue is full. `queue_capacity=None` means
+    `Record`; or is *rejected* at once when the queue is full. `queue_capacity=None` means
     an unbounded queue, `0` means no waiting room at all.
 
     Taught in lessons/01_api_gateway.ipynb.
@@ -32,7 +32,7 @@ class ServerPool:
     [True, True, False]
     >>> env.run()
     >>> [(r.job, r.start, r.end, r.status) for r in pool.records]
-    [(2, 0.0, 0.0, 'dropped'), (0, 0.0, 1.0, 'served'), (1, 1.0, 2.0, 'served')]
+    [(2, 0.0, 0.0, 'rejected'), (0, 0.0, 1.0, 'served'), (1, 1.0, 2.0, 'served')]
     """
 
     def __init__(
@@ -74,7 +74,7 @@ class ServerPool:
         # per worker: (job, start) or None; a job is (number, arrival, duration, on_done, tag)
         self.in_service: list[tuple | None] = [None] * servers
         self.submitted = 0
-        self.dropped = 0
+        self.rejected = 0
         self.total_wait = 0.0
         self.total_latency = 0.0
         self._start_time = env.now
@@ -82,7 +82,7 @@ class ServerPool:
     def __repr__(self) -> str:
         return (
             f"ServerPool({self.name!r}, servers={self.servers}, busy={self.busy}, "
-            f"queued={len(self.queue)}, served={self.served}, dropped={self.dropped})"
+            f"queued={len(self.queue)}, served={self.served}, rejected={self.rejected})"
         )
 
     @property
@@ -92,8 +92,8 @@ class ServerPool:
 
     @property
     def served(self) -> int:
-        """Jobs that finished service: every job submitted is served, dropped or still in the system."""
-        return self.submitted - self.dropped - self.in_system
+        """Jobs that finished service: every job submitted is served, rejected or still in the system."""
+        return self.submitted - self.rejected - self.in_system
 
     @property
     def in_system(self) -> int:
@@ -117,9 +117,9 @@ class ServerPool:
         tag: Any = None,
         service_time: float | None = None,
     ) -> int | None:
-        """Hand a job to the pool; return its job number, or None if it was dropped.
+        """Hand a job to the pool; return its job number, or None if it was rejected.
 
-        `on_done(record)` is called when the job ends (also when it is dropped, at once).
+        `on_done(record)` is called when the job ends (also when it is rejected, at once).
         `service_time` overrides the drawn time (before dividing by `speed`).
         """
         number = self.submitted
@@ -136,8 +136,8 @@ class ServerPool:
             self.env.schedule(job[2], self._finish, server)
             return number
         if self.queue_capacity is not None and len(self.queue) >= self.queue_capacity:
-            self.dropped += 1
-            record = Record(number, now, now, now, -1, "dropped", tag)
+            self.rejected += 1
+            record = Record(number, now, now, now, -1, "rejected", tag)
             if self.keep_records:
                 self.records.append(record)
             if on_done is not None:
@@ -177,7 +177,7 @@ class ServerPool:
         return left
 
     def results(self) -> Results:
-        """Every job so far, in job order (finished, dropped and unfinished), as `Results`."""
+        """Every job so far, in job order (finished, rejected and unfinished), as `Results`."""
         records = sorted(self.records + self.unfinished(), key=lambda r: r.job)
         return Results(records, until=self.env.now - self._start_time, servers=self.servers, busy_time=self.busy_time())
 

@@ -1,8 +1,7 @@
 """Producers choose a record's partition: a stable hash of its key, or round robin when it has none.
 
-Python's built-in `hash()` of a string changes from one interpreter run to the next (it is
-salted), so a partitioner must never use it. We use murmur2, the hash of Kafka's default
-partitioner, so a string key lands on the same partition here as with Kafka's Java client.
+Kafka's default partitioner (`partition_for`, murmur2) lives in `course.sim.hashing`, shared with
+the partitioned queues of lesson 3; it is re-exported here, where lesson 4 teaches it.
 """
 
 from __future__ import annotations
@@ -12,73 +11,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from course.sim import stream
+from course.sim.hashing import murmur2, partition_for
 
 from ._validate import number, whole
 from .topic import LogRecord, Topic
 
 __all__ = ["Producer", "draw_keys", "murmur2", "partition_counts", "partition_for"]
-
-_MASK = 0xFFFFFFFF
-
-
-def murmur2(data: bytes) -> int:
-    """Kafka's 32-bit murmur2 hash of `data` (seed 0x9747b28c), as a signed 32-bit int like Java's.
-
-    >>> murmur2(b"21"), murmur2(b"abc")
-    (-973932308, 479470107)
-    """
-    if not isinstance(data, (bytes, bytearray)):
-        raise ValueError(f"murmur2 hashes bytes (got {type(data).__name__}): encode text first, e.g. 'key'.encode()")
-    m, r = 0x5BD1E995, 24
-    length = len(data)
-    h = (0x9747B28C ^ length) & _MASK
-    full = length - length % 4
-    for i in range(0, full, 4):
-        k = data[i] | data[i + 1] << 8 | data[i + 2] << 16 | data[i + 3] << 24
-        k = (k * m) & _MASK
-        k ^= k >> r
-        k = (k * m) & _MASK
-        h = ((h * m) & _MASK) ^ k
-    rest = length % 4
-    if rest == 3:
-        h ^= data[full + 2] << 16
-    if rest >= 2:
-        h ^= data[full + 1] << 8
-    if rest >= 1:
-        h ^= data[full]
-        h = (h * m) & _MASK
-    h ^= h >> 13
-    h = (h * m) & _MASK
-    h ^= h >> 15
-    return h - (1 << 32) if h & 0x80000000 else h
-
-
-def _key_bytes(key: Any) -> bytes:
-    if isinstance(key, (bytes, bytearray)):
-        return bytes(key)
-    if isinstance(key, str):
-        return key.encode("utf-8")
-    if isinstance(key, int) and not isinstance(key, bool):
-        return str(key).encode("utf-8")  # a toy choice: Kafka would hash the serializer's bytes
-    raise ValueError(f"a key must be a string, bytes or an int (got {key!r}): e.g. the city name 'paris'")
-
-
-def partition_for(key: Any, partitions: int) -> int:
-    """The partition of a keyed record: `(murmur2(key) & 0x7fffffff) % partitions`, Kafka's default rule.
-
-    The same key always lands on the same partition (so its records stay in order), until
-    the number of partitions changes. Strings hash as their UTF-8 bytes; ints as their digits.
-
-    Taught in lessons/04_streams.ipynb.
-
-    >>> partition_for("paris", 6) == partition_for("paris", 6)
-    True
-    >>> partition_for("21", 6)   # murmur2(b"21") is -973932308 in Kafka's own tests
-    0
-    """
-    whole("partitions", partitions, 1, "a topic needs at least one partition to hold records")
-    return (murmur2(_key_bytes(key)) & 0x7FFFFFFF) % partitions
-
 
 class Producer:
     """Write records to a topic: keyed records go to `partition_for(key)`, keyless ones round robin.

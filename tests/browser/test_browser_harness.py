@@ -20,12 +20,13 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 from IPython.display import display
 from course.labs import LabView, build_lab
+from course.labs.view import slider
 
 
 def harness_lab(kind="working", seed=0):
     """A tiny lab; `kind` other than "working" breaks its wiring."""
 
-    def update(rate):
+    def update(rate=5, seed=0):
         if kind == "raises" and rate != 5:
             raise ValueError(f"rate {rate} breaks this lab")
         fig, ax = plt.subplots(figsize=(4, 2))
@@ -34,7 +35,7 @@ def harness_lab(kind="working", seed=0):
         summary = "rate=5 (stale)" if kind == "no_new_summary" else f"kind={kind} rate={rate}"
         return LabView(rate, fig, summary)
 
-    return build_lab(update, rate=widgets.IntSlider(value=5, min=0, max=10, description="rate"))
+    return build_lab(update, [slider("rate", 0, 10)], seed=seed)
 
 
 def fallback_lab(seed=0):

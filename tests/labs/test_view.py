@@ -2,16 +2,17 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 
 from course.labs import LabView, build_lab
+from course.labs.view import dropdown, slider
 
 
 def make_lab(calls):
-    def update(rate, mode):
+    def view(rate=3, mode="a", seed=0):
         calls.append((rate, mode))
         fig, ax = plt.subplots()
         ax.plot([0, 1], [0, rate])
         return LabView(result=rate * 2, figure=fig, summary=f"rate={rate} mode={mode}")
 
-    return build_lab(update, rate=widgets.IntSlider(value=3, min=0, max=10), mode=widgets.Dropdown(options=["a", "b"]))
+    return build_lab(view, [slider("rate", 0, 10), dropdown("mode", ["a", "b"])])
 
 
 def test_every_control_change_reruns_and_shows_the_view(capsys):

@@ -31,7 +31,7 @@ def test_a_full_queue_drops_and_zero_capacity_means_no_waiting_room():
     assert pool.submit() == 0
     assert pool.submit() is None
     env.run()
-    assert [r.status for r in pool.records] == ["dropped", "served"]
+    assert [r.status for r in pool.records] == ["rejected", "served"]
 
 
 def test_speed_divides_service_time():
@@ -49,7 +49,7 @@ def test_on_done_hears_every_outcome_once():
     for i in range(4):
         pool.submit(on_done=lambda r: heard.append((r.tag, r.status)), tag=i)
     env.run()
-    assert sorted(heard) == [(0, "served"), (1, "served"), (2, "dropped"), (3, "dropped")]
+    assert sorted(heard) == [(0, "served"), (1, "served"), (2, "rejected"), (3, "rejected")]
 
 
 def test_utilization_counts_busy_worker_time():
@@ -63,7 +63,7 @@ def test_results_keep_unfinished_jobs_at_the_horizon():
     assert s.requests == 49
     assert s.served == 4
     assert s.unfinished == 45
-    assert s.requests == s.served + s.dropped + s.unfinished
+    assert s.requests == s.served + s.rejected + s.unfinished
 
 
 @given(
@@ -77,7 +77,7 @@ def test_every_job_gets_exactly_one_outcome(rate, servers, capacity, seed):
     jobs = [r.job for r in res.records]
     assert jobs == list(range(len(jobs)))
     s = res.summary()
-    assert s.requests == s.served + s.dropped + s.unfinished
+    assert s.requests == s.served + s.rejected + s.unfinished
     assert 0 <= s.utilization <= 1 + 1e-9
     for r in res.records:
         assert r.arrival <= r.start <= r.end
@@ -98,7 +98,7 @@ def test_timeseries_bins_add_up_to_the_summary():
     assert ts.t == [0, 5, 10, 15, 20, 25]
     assert sum(ts.arrivals) == s.requests
     assert sum(ts.served) == s.served
-    assert sum(ts.dropped) == s.dropped
+    assert sum(ts.rejected) == s.rejected
 
 
 def test_percentile_interpolates():
