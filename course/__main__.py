@@ -37,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
     rel.add_argument("--exercises", default="exercises", help="folder to write (default: exercises)")
     rel.add_argument("--no-execute", action="store_true", help="write the exercises without running them")
     rel.add_argument("--cell-timeout", type=float, default=AUTHOR_CELL_TIMEOUT, metavar="S")
+    rel.add_argument(
+        "--only", metavar="NAME", action="append", help="release only solutions whose file name starts with NAME"
+    )
 
     ex = commands.add_parser("execute", help="execute notebooks in place (lessons, solutions)")
     ex.add_argument("paths", nargs="+", metavar="PATH")
@@ -80,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
             check=args.check,
             execute=not args.no_execute,
             cell_timeout=args.cell_timeout,
+            only=args.only,
         )
         for problem in problems:
             print(f"error: {problem}", file=sys.stderr)

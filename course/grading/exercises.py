@@ -132,8 +132,11 @@ def release(
     check: bool = False,
     execute: bool = True,
     cell_timeout: float = AUTHOR_CELL_TIMEOUT,
+    only: list[str] | None = None,
 ) -> list[str]:
     """Regenerate ``exercises/NN.ipynb`` for every ``solutions/NN.ipynb``; return the problems found.
+
+    ``only`` limits the release to solutions whose file name starts with one of its prefixes ("03").
 
     With ``check=True`` nothing is written: each problem says which exercise drifted from its solution.
     Otherwise each exercise is executed (kernel in the exercises folder) and written only if that succeeds.
@@ -143,6 +146,8 @@ def release(
         return [f"{solutions}/ does not exist: nothing to release"]
     problems = []
     for source in sorted(solutions.glob("*.ipynb")):
+        if only and not any(source.name.startswith(prefix) for prefix in only):
+            continue
         target = exercises / source.name
         try:
             exercise = make_exercise(read_notebook(source), str(source))
