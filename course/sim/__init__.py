@@ -10,6 +10,7 @@ from .kernel import Environment, SimulationLimitError, Ticket, stream
 from .queueing import MMCResult, MMCTheory, SweepPoint, erlang_c, mmc, mmc_theory, utilization_sweep
 from .outcomes import OUTCOMES, outcome
 from .results import (
+    Flow,
     Record,
     Results,
     RunResults,
@@ -33,6 +34,7 @@ __all__ = [
     "Distribution",
     "Environment",
     "Exponential",
+    "Flow",
     "LogNormal",
     "MMCResult",
     "MMCTheory",

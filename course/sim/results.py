@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from .validate import bin_count
 
 __all__ = [
+    "Flow",
     "Record",
     "Results",
     "RunResults",
@@ -30,6 +31,22 @@ __all__ = [
     "seconds",
     "share",
 ]
+
+class Flow(NamedTuple):
+    """One edge of a system's picture: `count` requests or messages went from `source` to `target`.
+
+    `outcome` is set when the edge ends in a final outcome node (a word from `OUTCOMES`, such as
+    "rate_limited"); drawings make edge width proportional to `count`.
+
+    >>> Flow("gateway", "users-service", 120)
+    Flow(source='gateway', target='users-service', count=120, outcome=None)
+    """
+
+    source: str
+    target: str
+    count: int
+    outcome: str | None = None
+
 
 class Record(NamedTuple):
     """One job's fate: when it arrived, started and ended, on which server, and how it ended.
