@@ -33,12 +33,13 @@ lab: $(STAMP)
 
 NOTEBOOKS = $(wildcard lessons/*.ipynb solutions/*.ipynb exercises/*.ipynb)
 
-# Unit, property, lab and grader tests first; then every notebook under nbval (strict mode:
+# Type-check the library, then unit, property, lab and grader tests; then every notebook under nbval (strict mode:
 # saved outputs are the reference). nbval needs its own run: its modes cannot mix with doctests.
 # Last, every lesson in JupyterLab in headless Chromium (tests/browser): skipped, with the command
 # that installs Chromium, when it is missing; a failure instead under COURSE_REQUIRE_BROWSER=1 (.ci/run).
 BROWSER_TESTS = $(PY) -m pytest tests/browser
 test: $(STAMP)
+	$(PY) -m mypy course
 	$(PY) -m pytest --ignore=tests/browser tests course
 ifneq ($(strip $(NOTEBOOKS)),)
 	$(PY) -m pytest --nbval --nbval-current-env --nbval-cell-timeout=$(NBVAL_TIMEOUT) \

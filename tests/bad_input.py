@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import signal
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,16 +101,17 @@ def expected(probe: Probe, param: str, bad: str) -> str:
     return "accepted" if bad in probe.accepts.get(param, set()) else "clear"
 
 
-def cases(probes: Iterable[Probe]) -> Iterator[Any]:
+def cases(probes: Iterable[Probe]) -> list[Any]:
     """Every (probe, parameter, bad value) to try, as pytest params with readable ids."""
     import pytest
 
-    for probe in probes:
-        for param in probe.kwargs:
-            if param in probe.skip:
-                continue
-            for bad in BAD:
-                yield pytest.param(probe, param, bad, id=f"{probe!r}-{param}={bad}")
+    return [
+        pytest.param(probe, param, bad, id=f"{probe!r}-{param}={bad}")
+        for probe in probes
+        for param in probe.kwargs
+        if param not in probe.skip
+        for bad in BAD
+    ]
 
 
 def public_callables(module: Any) -> set[str]:

@@ -1,137 +1,78 @@
-"""Lesson 3's lab: send a burst through a queue to a pool of flaky consumers and watch where every message goes."""
+"""Lesson 3's lab: send a burst through a queue to a pool of flaky consumers and watch where every message goes.
+
+The system is `course.messaging.QueueScenario.example` (its keyword defaults are the lab's starting
+values); each control below is declared once. A widget cannot hold None, so the capacity and
+attempt sliders end on the words "unbounded" and "forever", which the view turns into None.
+"""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 import ipywidgets as widgets
+from matplotlib.figure import Figure
 
-from ..messaging import Faults, QueueResults, QueueScenario, RetryPolicy, simulate
-from ..sim import Exponential, Poisson, Spike
+from ..messaging import EXAMPLE_RETRIES, QueueResults, QueueScenario, simulate
+from ..sim import validate
 from ..viz.messaging import draw_queue_dashboard
-from .view import LabView, build_lab, choose
+from .view import Control, build_lab, dropdown, simulated_view, slider
 
-__all__ = ["CAPACITIES", "FULL_POLICIES", "MAX_ATTEMPTS", "RETRIES", "queues_lab", "queues_scenario", "queues_view"]
+__all__ = ["CONTROLS", "UNTIL", "queues_lab", "queues_view"]
 
-BASE_RATE = 5.0  # messages per second before and after the burst
-BURST_AT = 10.0  # the burst starts at t = 10 s (9:00)
-UNTIL = 40.0  # producers send for 40 s ...
-DRAIN = 20.0  # ... and the consumers get at most 20 s more to empty the queue
-POISON = frozenset({7})  # one message that fails every attempt
-RETRIES = {
-    "at once": RetryPolicy(backoff="none"),
-    "fixed 1 s": RetryPolicy(backoff="fixed", base=1.0),
-    "exponential": RetryPolicy(backoff="exponential", base=0.5, cap=8.0),
-    "exponential + full jitter": RetryPolicy(backoff="exponential", base=0.5, cap=8.0, jitter="full"),
-    "exponential + equal jitter": RetryPolicy(backoff="exponential", base=0.5, cap=8.0, jitter="equal"),
-}
-MAX_ATTEMPTS = (*(str(n) for n in range(1, 11)), "forever")
-CAPACITIES = ("10", "20", "50", "100", "200", "500", "unbounded")
-FULL_POLICIES = {"reject (503)": "reject", "block the producer": "block", "drop the oldest": "drop_oldest"}
+UNTIL = 60.0  # the example's producers send for 40 s; the consumers get 20 s more to empty the queue
+NO_LIMIT = {"capacity": "unbounded", "max_attempts": "forever"}  # the word a slider shows for None
 
-
-def queues_scenario(
-    burst: int = 200,
-    burst_rate: float = 50.0,
-    consumers: int = 4,
-    processing: float = 0.2,
-    failure_rate: float = 0.05,
-    retry: str = "exponential",
-    max_attempts: str = "5",
-    capacity: str = "100",
-    when_full: str = "reject (503)",
-    visibility_timeout: float = 2.0,
-    seed: int = 0,
-) -> QueueScenario:
-    """The lab's control values as a scenario: 5 messages/s, plus `burst` more at `burst_rate` per second from t=10 s.
-
-    Processing times are exponential with mean `processing`, so a few run past a short
-    visibility timeout; every attempt fails with probability `failure_rate`, and message 7 is poison.
-
-    >>> queues_scenario(burst=0, capacity="unbounded", max_attempts="forever").capacity is None
-    True
-    """
-    choose("retry", retry, RETRIES)
-    choose("max_attempts", max_attempts, MAX_ATTEMPTS)
-    choose("capacity", capacity, CAPACITIES)
-    choose("when_full", when_full, FULL_POLICIES)
-    if burst > 0:
-        source = Spike(base=BASE_RATE, peak=BASE_RATE + burst_rate, start=BURST_AT, duration=burst / burst_rate)
-    else:
-        source = Poisson(rate=BASE_RATE)
-    attempts = None if max_attempts == "forever" else int(max_attempts)
-    policy = RETRIES[retry]
-    return QueueScenario(
-        source=source,
-        processing=Exponential(rate=1.0 / processing),
-        consumers=consumers,
-        capacity=None if capacity == "unbounded" else int(capacity),
-        when_full=FULL_POLICIES[when_full],
-        visibility_timeout=visibility_timeout,
-        retry=RetryPolicy(
-            backoff=policy.backoff, base=policy.base, cap=policy.cap, jitter=policy.jitter, max_attempts=attempts
-        ),
-        faults=Faults(failure_rate=failure_rate, poison=POISON),
-        seed=seed,
-    )
+CONTROLS = (
+    slider("burst", 0, 1000, step=50, label="burst (messages)"),
+    slider("burst_rate", 20, 200, step=10, label="burst rate (msg/s)"),
+    slider("consumers", 0, 10, label="consumers"),
+    slider("processing", 0.05, 1.0, step=0.05, label="processing time (s)"),
+    slider("failure_rate", 0.0, 0.5, step=0.05, label="failure rate"),
+    dropdown("retry", EXAMPLE_RETRIES, label="retry"),
+    Control(
+        "max_attempts", "SelectionSlider", "max attempts",
+        {"options": [(str(n), n) for n in range(1, 11)] + [("forever", "forever")]},
+    ),
+    Control(
+        "capacity", "SelectionSlider", "queue capacity",
+        {"options": [(str(n), n) for n in (10, 20, 50, 100, 200, 500)] + [("unbounded", "unbounded")]},
+    ),
+    Control(
+        "when_full", "Dropdown", "when full",
+        {"options": [("reject (503)", "reject"), ("block the producer", "block"), ("drop the oldest", "drop_oldest")]},
+    ),
+    slider("visibility_timeout", 0.1, 10.0, step=0.1, label="visibility timeout (s)"),
+)  # fmt: skip
 
 
-def queues_view(
-    burst: int = 200,
-    burst_rate: float = 50.0,
-    consumers: int = 4,
-    processing: float = 0.2,
-    failure_rate: float = 0.05,
-    retry: str = "exponential",
-    max_attempts: str = "5",
-    capacity: str = "100",
-    when_full: str = "reject (503)",
-    visibility_timeout: float = 2.0,
-    seed: int = 0,
-) -> LabView:
-    """Simulate 40 s of production (and up to 20 s of draining) and draw it: what one control move computes.
+def _no_limit_as_none(make: Callable[..., QueueScenario]) -> Callable[..., QueueScenario]:
+    """`make`, taking "unbounded" / "forever" where it takes None (its signature and defaults unchanged)."""
 
-    >>> import matplotlib.pyplot as plt
-    >>> view = queues_view(consumers=0, burst=0)
-    >>> view.result.summary().acked
-    0
-    >>> plt.close("all")
-    """
-    scenario = queues_scenario(
-        burst, burst_rate, consumers, processing, failure_rate, retry, max_attempts, capacity, when_full,
-        visibility_timeout, seed,
-    )  # fmt: skip
-    results: QueueResults = simulate(scenario, until=UNTIL, drain=True, drain_limit=DRAIN)
-    span = (BURST_AT, BURST_AT + burst / burst_rate) if burst > 0 else None
-    figure, _ = draw_queue_dashboard(results, capacity=scenario.capacity, span=span, xmax=UNTIL + DRAIN)
-    return LabView(results, figure, repr(results.summary()))
+    @functools.wraps(make)
+    def wrapped(**knobs: Any) -> QueueScenario:
+        return make(**{k: None if NO_LIMIT.get(k) == v else v for k, v in knobs.items()})
+
+    return wrapped
+
+
+def _dashboard(results: QueueResults) -> Figure:
+    figure, _ = draw_queue_dashboard(results)
+    return figure
+
+
+queues_view = simulated_view(_no_limit_as_none(QueueScenario.example), simulate, _dashboard, until=UNTIL)
+queues_view.__doc__ = (
+    "Simulate QueueScenario.example(**knobs) for 60 s with `seed` and draw the dashboard: one lab update."
+)
 
 
 def queues_lab(seed: int = 0) -> widgets.interactive:
     """The lab widget: burst, consumer, failure, retry and backpressure controls over a live picture of the queue.
 
-    Every change re-simulates with `seed` and redraws the system graph (edge width = messages,
-    dashed = lost, consumer fill = utilization) and the queue depth, latency, losses and DLQ
-    size over time, with the run's one-line summary above them.
+    Every change re-simulates 60 s with `seed` and redraws the system graph (edge width =
+    messages, dashed = lost, consumer fill = utilization) and the queue depth, latency, losses
+    and DLQ size over time, with the run's summary in words above them.
     """
-
-    def update(burst, burst_rate, consumers, processing, failure_rate, retry, max_attempts, capacity, when_full,
-               visibility_timeout):  # fmt: skip
-        return queues_view(
-            burst, burst_rate, consumers, processing, failure_rate, retry, max_attempts, capacity, when_full,
-            visibility_timeout, seed=seed,
-        )  # fmt: skip
-
-    return build_lab(
-        update,
-        burst=widgets.IntSlider(value=200, min=0, max=1000, step=50, description="burst (messages)"),
-        burst_rate=widgets.IntSlider(value=50, min=20, max=200, step=10, description="burst rate (msg/s)"),
-        consumers=widgets.IntSlider(value=4, min=0, max=10, step=1, description="consumers"),
-        processing=widgets.FloatSlider(value=0.2, min=0.05, max=1.0, step=0.05, description="processing time (s)"),
-        failure_rate=widgets.FloatSlider(value=0.05, min=0.0, max=0.5, step=0.05, description="failure rate"),
-        retry=widgets.Dropdown(options=list(RETRIES), value="exponential", description="retry"),
-        max_attempts=widgets.SelectionSlider(options=MAX_ATTEMPTS, value="5", description="max attempts"),
-        capacity=widgets.SelectionSlider(options=CAPACITIES, value="100", description="queue capacity"),
-        when_full=widgets.Dropdown(options=list(FULL_POLICIES), value="reject (503)", description="when full"),
-        visibility_timeout=widgets.FloatSlider(
-            value=2.0, min=0.1, max=10.0, step=0.1, description="visibility timeout (s)"
-        ),
-    )
+    return build_lab(queues_view, CONTROLS, seed=validate.seed(seed))

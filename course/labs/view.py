@@ -126,14 +126,15 @@ def toggle(name: str, options: Iterable[str] | Mapping[str, Any], *, label: str 
 def simulated_view(
     make: Callable[..., Any],
     simulate: Callable[..., Any],
-    draw: Callable[[Any], Figure],
+    draw: Callable[[Any], Figure | tuple[Figure, Any]],
     *,
     until: float,
 ) -> Callable[..., LabView]:
     """A view that builds `make(**knobs)`, runs `simulate(scenario, until=until, seed=seed)` and draws it.
 
     The view takes `make`'s keyword arguments (with `make`'s defaults) plus `seed`; its summary
-    is the plain-language `str()` of the results' summary.
+    is the plain-language `str()` of the results' summary. `draw` returns a figure, or a
+    `(figure, artists)` pair as the `draw_*_dashboard` functions do.
 
     >>> def make(servers=2):
     ...     return servers
@@ -146,7 +147,9 @@ def simulated_view(
     def view(*, seed: int = 0, **knobs: Any) -> LabView:
         results = simulate(make(**knobs), until=until, seed=seed)
         summary = results.summary() if hasattr(results, "summary") else results
-        return LabView(results, draw(results), str(summary))
+        drawn = draw(results)
+        figure = drawn[0] if isinstance(drawn, tuple) else drawn
+        return LabView(results, figure, str(summary))
 
     parameters = [p for p in inspect.signature(make).parameters.values() if p.default is not p.empty]
     seed = inspect.Parameter("seed", inspect.Parameter.KEYWORD_ONLY, default=0)

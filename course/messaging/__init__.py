@@ -1,15 +1,16 @@
 """Lesson 3, queues: a message queue with acks, visibility timeouts, retries, dead letters, partitions and backpressure.
 
->>> from course.messaging import QueueScenario, simulate, RetryPolicy, backoff_delays
+One shape, as in every domain package: a frozen `QueueScenario` describes the system,
+`simulate(scenario, until=..., seed=...)` runs it, and `QueueResults` holds what happened.
+
+>>> from course.messaging import QueueScenario, simulate
+>>> simulate(QueueScenario.example(), until=60).summary().accounted
+True
 """
 
-from .consumers import OUTCOMES, ConsumerPool, Faults
+from .consumers import ATTEMPT_OUTCOMES, MAX_CONSUMERS, ConsumerPool, Faults
 from .dead_letter import DeadLetterQueue
-from .message import FINAL_STATES, STATES, DeadLetter, Delivery, Event, Message, MessageRecord
-from .message_queue import ORDERINGS, WHEN_FULL, MessageQueue
-from .results import Flow, LittlesLaw, QueueResults, QueueSummary, QueueTimeSeries
-from .retry import BACKOFFS, JITTERS, MAX_SCHEDULE, RetryPolicy, backoff_delays
-from .scenarios import (
+from .experiments import (
     RETRY_POLICIES,
     BurstComparison,
     RetryRow,
@@ -17,38 +18,54 @@ from .scenarios import (
     WorkerRow,
     compare_retries,
     failure_drill,
-    process_images,
     retry_row,
     ride_burst,
     sync_vs_queue,
     worker_sweep,
 )
-from .simulation import MAX_EVENTS, MAX_MESSAGES, QueueScenario, QueueSimulation, simulate
+from .message import (
+    FINAL_STATES,
+    MESSAGE_STATES,
+    STATE_OUTCOMES,
+    DeadLetter,
+    Delivery,
+    Message,
+    MessageRecord,
+    QueueEvent,
+)
+from .message_queue import MAX_PARTITIONS, ORDERINGS, WHEN_FULL, MessageQueue
+from .results import LittlesLaw, QueueResults, QueueSummary, QueueTimeSeries
+from .retry import BACKOFFS, JITTERS, MAX_SCHEDULE, RetryPolicy, backoff_delays
+from .scenario import EXAMPLE_RETRIES, QueueScenario
+from .simulation import MAX_EVENTS, MAX_MESSAGES, QueueSimulation, simulate
 
 __all__ = [
+    "ATTEMPT_OUTCOMES",
     "BACKOFFS",
+    "EXAMPLE_RETRIES",
     "FINAL_STATES",
     "JITTERS",
+    "MAX_CONSUMERS",
     "MAX_EVENTS",
     "MAX_MESSAGES",
+    "MAX_PARTITIONS",
     "MAX_SCHEDULE",
+    "MESSAGE_STATES",
     "ORDERINGS",
-    "OUTCOMES",
     "RETRY_POLICIES",
-    "STATES",
+    "STATE_OUTCOMES",
     "WHEN_FULL",
     "BurstComparison",
     "ConsumerPool",
     "DeadLetter",
     "DeadLetterQueue",
     "Delivery",
-    "Event",
     "Faults",
-    "Flow",
     "LittlesLaw",
     "Message",
     "MessageQueue",
     "MessageRecord",
+    "QueueEvent",
     "QueueResults",
     "QueueScenario",
     "QueueSimulation",
@@ -61,7 +78,6 @@ __all__ = [
     "backoff_delays",
     "compare_retries",
     "failure_drill",
-    "process_images",
     "retry_row",
     "ride_burst",
     "simulate",

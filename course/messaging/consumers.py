@@ -5,28 +5,28 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from course.sim import Distribution, Environment, as_distribution, stream
+from course.sim import Distribution, Environment, as_distribution, stream, validate
 
 from .message import Delivery, Message
 from .message_queue import MessageQueue
 
-__all__ = ["OUTCOMES", "ConsumerPool", "Faults"]
+__all__ = ["ATTEMPT_OUTCOMES", "MAX_CONSUMERS", "ConsumerPool", "Faults"]
 
-OUTCOMES = ("ok", "fail", "crash", "slow", "poison")
-
-
-def _rate(name: str, value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        raise ValueError(f"{name} must be a probability between 0 and 1 (got {value!r})")
+ATTEMPT_OUTCOMES = ("ok", "fail", "crash", "slow", "poison")  # what one delivery attempt does, not a message's fate
+MAX_CONSUMERS = 10_000  # the toy keeps a little state per consumer
 
 
-def _seconds(name: str, value: float, allow_zero: bool = True) -> None:
-    bad = isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0 or math.isinf(value)
-    if bad or (value == 0 and not allow_zero):
-        least = "zero or more" if allow_zero else "a positive number of"
-        raise ValueError(f"{name} must be {least} seconds (got {value!r})")
+def processing_time(value: object, name: str = "processing") -> Distribution:
+    """`value` as a distribution of processing times: a distribution, or a positive number of seconds."""
+    if isinstance(value, Distribution):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return as_distribution(validate.duration(name, value, positive=True, why="seconds of work per message"))
+    raise ValueError(
+        f"{name} must be a distribution such as Exponential(rate=5) or a positive number of seconds (got {value!r})"
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,36 +64,57 @@ class Faults:
     fail_time: float | None = None
     schedule: Mapping[tuple[int, int], str] | tuple = ()
 
+    _lookup: dict = field(init=False, repr=False, compare=False)
+
     def __post_init__(self):
         for name in ("failure_rate", "crash_rate", "slow_rate"):
-            _rate(name, getattr(self, name))
+            validate.probability(name, getattr(self, name), why="the share of attempts it happens to")
         total = self.failure_rate + self.crash_rate + self.slow_rate
         if total > 1 + 1e-12:
             raise ValueError(
                 f"failure_rate + crash_rate + slow_rate must be at most 1 (got {total:g}): "
                 "they share one draw per attempt"
             )
-        _seconds("slow_time", self.slow_time, allow_zero=False)
+        validate.duration("slow_time", self.slow_time, positive=True, why="seconds a slow attempt takes")
         if self.fail_time is not None:
-            _seconds("fail_time", self.fail_time, allow_zero=False)
-        if not isinstance(self.poison, Iterable) or isinstance(self.poison, (str, bytes)):
-            raise TypeError(f"poison must be a set of message ids, e.g. {{3, 17}} (got {self.poison!r})")
-        object.__setattr__(self, "poison", frozenset(self.poison))
+            validate.duration("fail_time", self.fail_time, positive=True, why="seconds a failed attempt takes")
+        if isinstance(self.poison, (str, bytes)) or not isinstance(self.poison, Iterable):
+            raise ValueError(f"poison must be a set of message ids, e.g. poison={{3, 17}} (got {self.poison!r})")
+        ids = frozenset(validate.whole("poison", m, why="message ids are whole numbers from 0") for m in self.poison)
+        object.__setattr__(self, "poison", ids)
+        validate.instance("detect_poison", self.detect_poison, bool, example="detect_poison=True")
         if self.outage is not None:
-            start, end = self.outage
-            if not (isinstance(start, (int, float)) and isinstance(end, (int, float)) and 0 <= start < end):
-                raise ValueError(f"outage must be (start, end) seconds with 0 <= start < end (got {self.outage!r})")
-        lookup = dict(self.schedule)
-        for where, outcome in lookup.items():
-            if outcome not in OUTCOMES:
-                raise ValueError(
-                    f"scheduled outcome for {where!r} must be one of {', '.join(map(repr, OUTCOMES))} (got {outcome!r})"
-                )
+            if not isinstance(self.outage, (tuple, list)) or len(self.outage) != 2:
+                raise ValueError(f"outage must be (start, end) in seconds, or None (got {self.outage!r})")
+            object.__setattr__(self, "outage", tuple(self.outage))
+            start = validate.duration("outage", self.outage[0], why="(start, end): when the dependency is down")
+            end = validate.duration("outage", self.outage[1], why="(start, end): when the dependency is down")
+            if not start < end:
+                raise ValueError(f"outage must be (start, end) with start < end (got {self.outage!r})")
+        pairs = self.schedule.items() if isinstance(self.schedule, Mapping) else self.schedule
+        if isinstance(pairs, (str, bytes)) or not isinstance(pairs, Iterable):
+            raise ValueError(f"schedule must map (message, attempt) to an outcome (got {self.schedule!r})")
+        lookup = {}
+        for pair in pairs:
+            if not isinstance(pair, tuple) or len(pair) != 2 or not isinstance(pair[0], tuple) or len(pair[0]) != 2:
+                raise ValueError(f"schedule must map (message, attempt) to an outcome (got the entry {pair!r})")
+            (message, attempt), what = pair
+            validate.whole("schedule", message, why="a message id in (message, attempt)")
+            validate.whole("schedule", attempt, minimum=1, why="an attempt number in (message, attempt)")
+            lookup[message, attempt] = validate.choice("schedule", what, ATTEMPT_OUTCOMES)
         object.__setattr__(self, "schedule", tuple(sorted(lookup.items())))  # hashable, so a lab can cache by it
         object.__setattr__(self, "_lookup", lookup)
 
     def outcome(self, message: int, attempt: int, now: float, u: float, poison: bool = False) -> str:
-        """The outcome of `attempt` at a message, given a uniform draw `u` in [0, 1)."""
+        """The outcome of `attempt` at a message (one of `ATTEMPT_OUTCOMES`), given a uniform draw `u` in [0, 1)."""
+        validate.whole("message", message, why="a message id")
+        validate.whole("attempt", attempt, minimum=1, why="attempt 1 is the first delivery")
+        validate.number("now", now, why="the simulated time of the attempt")
+        validate.probability("u", u, why="a uniform draw in [0, 1)")
+        validate.instance("poison", poison, bool, example="poison=True")
+        return self._outcome(message, attempt, now, u, poison)
+
+    def _outcome(self, message: int, attempt: int, now: float, u: float, poison: bool) -> str:
         scheduled = self._lookup.get((message, attempt))
         if scheduled is not None:
             return scheduled
@@ -152,29 +173,32 @@ class ConsumerPool:
         seed: int = 0,
         name: str = "pool",
     ):
-        if isinstance(consumers, bool) or not isinstance(consumers, int) or consumers < 0:
-            raise ValueError(
-                f"consumers must be a whole number of 0 or more (got {consumers!r}): with 0 nothing is consumed"
-            )
-        if not isinstance(queue, MessageQueue):
-            raise TypeError(f"queue must be a MessageQueue (got {queue!r})")
+        validate.instance("env", env, Environment, example="env=course.sim.Environment()")
+        validate.instance("queue", queue, MessageQueue, example="queue=MessageQueue(env)")
+        if queue.env is not env:
+            raise ValueError("queue must run on the same env as its consumers: MessageQueue(env) with this env")
+        validate.whole("consumers", consumers, maximum=MAX_CONSUMERS, why="with 0 nothing is consumed")
+        processing = processing_time(processing)
         faults = Faults() if faults is None else faults
-        if not isinstance(faults, Faults):
-            raise TypeError(f"faults must be a Faults, e.g. Faults(failure_rate=0.1) (got {faults!r})")
-        _seconds("poll_interval", poll_interval)
-        _seconds("restart", restart)
+        validate.instance("faults", faults, Faults, example="faults=Faults(failure_rate=0.1)")
+        validate.instance("idempotent", idempotent, bool, example="idempotent=True")
+        validate.duration("poll_interval", poll_interval, why="seconds an idle consumer sleeps (0: long polling)")
+        validate.duration("restart", restart, why="seconds a crashed consumer stays down")
+        validate.seed(seed)
+        validate.instance("name", name, str, example="name='workers'")
         self.env = env
         self.queue = queue
         self.consumers = consumers
-        self.processing = as_distribution(processing)
+        self.processing = processing
         self.faults = faults
-        self.idempotent = bool(idempotent)
+        self.idempotent = idempotent
         self.poll_interval = float(poll_interval)
         self.restart = float(restart)
         self.rng_processing: random.Random = stream(seed, f"service:{name}")  # as course.sim.ServerPool draws
         self.rng_faults: random.Random = stream(seed, "faults")
         self.status = ["idle"] * consumers
         self.lanes: list[list[int] | None] = [self._lanes_of(c) for c in range(consumers)]
+        self._read = [range(len(queue.lanes)) if lanes is None else lanes for lanes in self.lanes]
         self.effects: dict[int, int] = {}
         self.duplicates = 0
         self.busy_time = 0.0
@@ -209,10 +233,11 @@ class ConsumerPool:
             again = True
             while again:
                 self._again = False
-                if self.queue.partitions is None and not self.queue.available():
+                queue, read = self.queue, self._read
+                if queue.partitions is None and queue._best(read[0] if read else range(1)) is None:
                     break
                 for c in range(self.consumers):
-                    if self.status[c] == "idle" and self.queue.available(self.lanes[c]):
+                    if self.status[c] == "idle" and queue._best(read[c]) is not None:
                         if self.poll_interval:
                             self._schedule_poll(c)
                         else:
@@ -235,13 +260,13 @@ class ConsumerPool:
 
     def _take(self, c: int) -> bool:
         self.status[c] = "busy"  # before receive: receiving can admit a blocked message and wake the pool
-        delivery = self.queue.receive(c, self.lanes[c])
+        delivery = self.queue._hand_out(c, self._read[c])
         if delivery is None:
             self.status[c] = "idle"
             return False
         msg = self.queue.messages[delivery.message]
         duration = self.processing.sample(self.rng_processing)
-        outcome = self.faults.outcome(msg.id, delivery.attempt, self.env.now, self.rng_faults.random(), msg.poison)
+        outcome = self.faults._outcome(msg.id, delivery.attempt, self.env.now, self.rng_faults.random(), msg.poison)
         if outcome in ("fail", "poison") and self.faults.fail_time is not None:
             duration = self.faults.fail_time
         elif outcome == "slow":

@@ -2,8 +2,13 @@
 
 A message's life (its ``state``): produced at a producer (``at_producer``), accepted by the
 queue (``ready``, or ``delayed`` while it waits out a retry backoff), handed to a consumer
-(``in_flight``, invisible to the others), and finally ``acked``, ``dead_lettered``,
-``dropped`` (pushed out of a full queue) or ``rejected`` (refused by a full queue for good).
+(``in_flight``: invisible to the others, still in the queue), and finally ``acked``,
+``dead_lettered`` or ``rejected`` (refused by a full queue, or pushed out of one by a newer
+message under ``when_full="drop_oldest"``). Each state maps to one word of the shared outcome
+vocabulary (`course.sim.OUTCOMES`): acked is "served", a message still in the system is "unfinished".
+
+>>> STATE_OUTCOMES["acked"], STATE_OUTCOMES["in_flight"]
+('served', 'unfinished')
 """
 
 from __future__ import annotations
@@ -11,10 +16,25 @@ from __future__ import annotations
 import math
 from typing import Any, NamedTuple
 
-__all__ = ["FINAL_STATES", "STATES", "DeadLetter", "Delivery", "Event", "Message", "MessageRecord"]
+from course.sim import outcome
 
-STATES = ("at_producer", "ready", "delayed", "in_flight", "acked", "dead_lettered", "dropped", "rejected")
-FINAL_STATES = ("acked", "dead_lettered", "dropped", "rejected")
+__all__ = [
+    "FINAL_STATES",
+    "MESSAGE_STATES",
+    "STATE_OUTCOMES",
+    "DeadLetter",
+    "Delivery",
+    "Message",
+    "MessageRecord",
+    "QueueEvent",
+]
+
+MESSAGE_STATES = ("at_producer", "ready", "delayed", "in_flight", "acked", "dead_lettered", "rejected")
+FINAL_STATES = ("acked", "dead_lettered", "rejected")
+STATE_OUTCOMES: dict[str, str] = {
+    state: outcome("served" if state == "acked" else state if state in FINAL_STATES else "unfinished")
+    for state in MESSAGE_STATES
+}
 NAN = math.nan
 
 
@@ -23,7 +43,8 @@ class Message:
 
     `priority` orders a priority queue (0 is served before 1); `key` picks a partition;
     `attempts` counts deliveries since it was last (re)driven into the queue, `deliveries` all of
-    them; `receipt` names the current delivery (only its holder may ack).
+    them; `receipt` names the current delivery (only its holder may ack); `timer` is the pending
+    event that will move it on (its visibility timeout, or the end of its backoff).
     """
 
     __slots__ = (
@@ -63,7 +84,7 @@ class Message:
         self.receipt = -1
         self.version = 0
         self.seq = -1
-        self.sort: tuple = ()
+        self.sort: Any = ()
         self.timer: int | None = None
         self.enqueued = NAN
         self.first_delivery = NAN
@@ -78,7 +99,8 @@ class Message:
         """This message's fate so far as a flat record (`effects`: how often its work took effect)."""
         return MessageRecord(
             self.id, self.key, self.partition, self.priority, self.producer, self.produced, self.enqueued,
-            self.first_delivery, self.end, self.state, self.deliveries, effects, self.consumer, self.reason,
+            self.first_delivery, self.end, STATE_OUTCOMES[self.state], self.state, self.deliveries, effects,
+            self.consumer, self.reason,
         )  # fmt: skip
 
 
@@ -93,13 +115,14 @@ class Delivery(NamedTuple):
     deadline: float
 
 
-class Event(NamedTuple):
-    """Something that happened to a message at time `t` (the run's log, in time order).
+class QueueEvent(NamedTuple):
+    """Something that happened to a message at time `t` (a queue's log, in time order).
 
-    Kinds: produce, enqueue, block (waits at its producer), reject (a 503; `detail` "final" or
-    "will retry"), drop, deliver, ack, late_ack (a stale receipt; `detail` names the call), fail,
-    crash, timeout, visible (back in the queue), dead_letter (`detail` the reason), duplicate
-    (`detail` "applied" or "skipped"), redrive. `attempt` is the delivery it concerns.
+    Kinds: produce, enqueue, block (waits at its producer), reject (a 503; `detail` "final",
+    "will retry" or "oldest" when a newer message pushed it out), deliver, ack, late_ack (a stale
+    receipt; `detail` names the call), fail, crash, timeout, visible (back in the queue),
+    dead_letter (`detail` the reason), duplicate (`detail` "applied" or "skipped"), redrive.
+    `attempt` is the delivery it concerns.
     """
 
     t: float
@@ -123,9 +146,11 @@ class DeadLetter(NamedTuple):
 class MessageRecord(NamedTuple):
     """One message's fate at the end of a run (NaN for times that never came).
 
-    `status` is the message's final state, or where it still is (ready / delayed / in_flight /
-    at_producer). `deliveries` counts hand-overs to consumers; `effects` counts the times its work
-    took effect (1 is exactly once; more means duplicates a non-idempotent consumer applied).
+    `status` is its outcome (a word of `course.sim.OUTCOMES`: served, rejected, dead_lettered or
+    unfinished); `state` says more precisely where it is (see `MESSAGE_STATES`). `reason` says why
+    it was dead-lettered or rejected. `deliveries` counts hand-overs to consumers; `effects` counts
+    the times its work took effect (1 is exactly once; more means duplicates a non-idempotent
+    consumer applied).
     """
 
     id: int
@@ -138,6 +163,7 @@ class MessageRecord(NamedTuple):
     first_delivery: float
     end: float
     status: str
+    state: str
     deliveries: int
     effects: int
     consumer: int
@@ -145,7 +171,7 @@ class MessageRecord(NamedTuple):
 
     @property
     def latency(self) -> float:
-        """Seconds from production to the end (ack, dead letter, drop or rejection); NaN if still in the system."""
+        """Seconds from production to the end (ack, dead letter or rejection); NaN if still in the system."""
         return self.end - self.produced
 
     @property

@@ -1,4 +1,4 @@
-"""What a queue run produced: flat records and events, a one-line summary, time series, flows and Little's law."""
+"""What a queue run produced: flat records and events, a summary, time series, flows and Little's law."""
 
 from __future__ import annotations
 
@@ -7,76 +7,99 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from course.sim import format_duration, percentile
+from course.sim import Flow, RunResults, SummaryBase, format_duration, per_second, percentiles, seconds, share, validate
 
-from .message import DeadLetter, Event, MessageRecord
+from .message import DeadLetter, MessageRecord, QueueEvent
+from .scenario import QueueScenario
 
-__all__ = ["Flow", "LittlesLaw", "QueueResults", "QueueSummary", "QueueTimeSeries"]
+__all__ = ["LittlesLaw", "QueueResults", "QueueSummary", "QueueTimeSeries"]
 
-BUCKETS = ("acked", "dead_lettered", "dropped", "rejected", "queued", "in_flight", "at_producer")
+NODE_OUTCOMES = {"acked": "served", "dlq": "dead_lettered", "rejected": "rejected"}  # picture node -> outcome
 
 
-@dataclass(frozen=True)
-class QueueSummary:
-    """Where every message ended up, and how long the acked ones took; prints as one line.
+@dataclass(frozen=True, repr=False)
+class QueueSummary(SummaryBase):
+    """Where every message ended up, and how long the acked ones took.
 
-    The accounting identity always holds: ``produced = acked + dead_lettered + dropped + rejected
-    + queued + in_flight + at_producer``. `duplicates` (deliveries of work that had already taken
-    effect) are counted apart; `duplicate_effects` is how many of them a non-idempotent consumer applied.
-    `max_depth` is the most messages ready at once; `utilization` the share of consumer time
-    spent working (finished attempts only).
+    The accounting identity always holds: ``produced = served + rejected + dead_lettered +
+    unfinished`` (outcome words of `course.sim.OUTCOMES`: served means acked; `held` counts the
+    unfinished messages still waiting at their producers for room in a full queue).
+    `duplicates` (deliveries of work that had already taken effect) are counted apart;
+    `duplicate_effects` is how many of them a non-idempotent consumer applied. `max_depth` is
+    the most messages ready at once; `utilization` the share of consumer time spent working
+    (finished attempts only). `repr` is one line for code; `str` says it in words.
+
+    >>> s = QueueSummary(produced=10, served=8, rejected=1, dead_lettered=0, unfinished=1, held=0, deliveries=9,
+    ...                  duplicates=0, duplicate_effects=0, max_depth=3, p50=0.2, p95=0.5, p99=0.9,
+    ...                  throughput=0.8, utilization=0.4)
+    >>> s.accounted
+    True
+    >>> print(s)
+    10 messages produced: 8 acked (0.8/s), 1 rejected by a full queue, 0 dead-lettered, 1
+    unfinished.
+    From production to ack: p50 200 ms, p99 900 ms; at most 3 messages waiting at once;
+    consumers busy 40% of the time.
     """
 
     produced: int
-    acked: int
-    dead_lettered: int
-    dropped: int
+    served: int
     rejected: int
-    queued: int
-    in_flight: int
-    at_producer: int
+    dead_lettered: int
+    unfinished: int
+    held: int
     deliveries: int
     duplicates: int
     duplicate_effects: int
-    p50: float
-    p95: float
-    p99: float
     max_depth: int
-    throughput: float
-    utilization: float
-
-    def __repr__(self) -> str:
-        return (
-            f"QueueSummary(produced={self.produced}, acked={self.acked}, dead_lettered={self.dead_lettered}, "
-            f"dropped={self.dropped}, rejected={self.rejected}, queued={self.queued}, in_flight={self.in_flight}, "
-            f"at_producer={self.at_producer}, deliveries={self.deliveries}, duplicates={self.duplicates}, "
-            f"p50={format_duration(self.p50)}, p99={format_duration(self.p99)}, max_depth={self.max_depth})"
-        )
+    p50: float = seconds("p50 latency")
+    p95: float = seconds("p95 latency")
+    p99: float = seconds("p99 latency")
+    throughput: float = per_second()
+    utilization: float = share()
 
     @property
     def accounted(self) -> bool:
-        """True when every produced message is in exactly one bucket."""
-        return self.produced == sum(getattr(self, name) for name in BUCKETS)
+        """True when every produced message has exactly one outcome."""
+        return self.produced == self.served + self.rejected + self.dead_lettered + self.unfinished
+
+    def lines(self) -> list[str]:
+        held = f" ({self.held:,} held at the producers)" if self.held else ""
+        out = [
+            f"{self.produced:,} messages produced: {self.served:,} acked ({self.throughput:.1f}/s), "
+            f"{self.rejected:,} rejected by a full queue, {self.dead_lettered:,} dead-lettered, "
+            f"{self.unfinished:,} unfinished{held}.",
+            f"From production to ack: p50 {format_duration(self.p50)}, p99 {format_duration(self.p99)}; "
+            f"at most {self.max_depth:,} messages waiting at once; consumers busy {self.utilization:.0%} of the time.",
+        ]
+        accepted = self.produced - self.rejected - self.held
+        if self.deliveries > accepted or self.duplicates:
+            out.append(
+                f"{self.deliveries:,} deliveries for {accepted:,} accepted messages; {self.duplicates:,} redeliveries "
+                f"of work already done, {self.duplicate_effects:,} of them applied twice."
+            )
+        return out
 
 
 @dataclass(frozen=True)
 class QueueTimeSeries:
     """Per-bin counts, time-averaged gauges and latency percentiles, ready for ``ax.plot(ts.t, ts.depth)``.
 
-    `t` holds bin starts. Counts (produced ... dead_lettered) are events in the bin; `depth`
-    (ready messages), `delayed`, `in_flight`, `at_producer` and `in_system` are time averages
-    over the bin; `dlq` is the dead-letter queue's size at the bin's end; latency columns
-    (of messages acked in the bin) are NaN where nothing was acked.
+    `t` holds bin starts. Counts (produced ... dead_lettered) are events in the bin: `refusals`
+    counts every 503 a producer got (retried or not), `rejected` the messages lost to a full queue
+    for good (refused at last, or pushed out by a newer message). `depth` (ready messages),
+    `delayed`, `in_flight`, `at_producer` and `in_system` are time averages over the bin; `dlq` is
+    the dead-letter queue's size at the bin's end; latency columns (of messages acked in the bin)
+    are NaN where nothing was acked.
     """
 
     t: list[float]
     produced: list[int]
     enqueued: list[int]
-    acked: list[int]
+    served: list[int]
     deliveries: list[int]
     redeliveries: list[int]
-    rejections: list[int]
-    drops: list[int]
+    refusals: list[int]
+    rejected: list[int]
     dead_lettered: list[int]
     depth: list[float]
     delayed: list[float]
@@ -89,14 +112,6 @@ class QueueTimeSeries:
     p99: list[float]
 
 
-class Flow(NamedTuple):
-    """How many messages went from one node to another (an edge of the picture; width = messages)."""
-
-    source: str
-    target: str
-    messages: int
-
-
 class LittlesLaw(NamedTuple):
     """Little's law on one run: the time-average number in the queue `L` against `arrival_rate * mean_time`."""
 
@@ -107,122 +122,152 @@ class LittlesLaw(NamedTuple):
     relative_error: float
 
 
-class QueueResults:
+class QueueResults(RunResults):
     """Everything a queue run produced: `records` (one per message), `events` (the log) and the context.
 
-    `until` is the run's length: the production time, or the end of draining when the run
-    went quiet earlier than its drain limit. `gauges` holds ``(t, ready, delayed, in_flight,
-    at_producer, dlq)`` rows, one per moment the counts changed.
+    `until` is where the run's clock stopped. `gauges` holds ``(t, ready, delayed, in_flight,
+    at_producer, dlq)`` rows, one per moment the counts changed; `drained` says whether every
+    message had reached its final state by then.
 
     >>> from course.messaging import QueueScenario, simulate
     >>> from course.sim import ConstantRate
     >>> res = simulate(QueueScenario(source=ConstantRate(rate=2), processing=0.25, consumers=1), until=10)
-    >>> res.summary().accounted, res.summary().acked
+    >>> res.summary().accounted, res.summary().served
     (True, 19)
-    >>> res.timeseries(bin=5).acked
+    >>> res.timeseries(bin=5).served
     [9, 10]
     """
 
+    scenario: QueueScenario
+    records: list[MessageRecord]
+
     def __init__(
         self,
+        scenario: QueueScenario,
         records: list[MessageRecord],
-        events: list[Event],
-        gauges: list[tuple],
-        dead_letters: list[DeadLetter],
         until: float,
-        consumers: int,
-        partitions: int | None,
+        *,
+        events: list[QueueEvent],
+        gauges: list[tuple[float, int, int, int, int, int]],
+        dead_letters: list[DeadLetter],
         drained: bool,
         duplicates: int,
         busy_time: float = 0.0,
     ):
-        self.records = records
+        validate.instance("scenario", scenario, QueueScenario, example="scenario=QueueScenario()")
+        for name, value in (
+            ("records", records),
+            ("events", events),
+            ("gauges", gauges),
+            ("dead_letters", dead_letters),
+        ):
+            validate.instance(name, value, list, example=f"{name}=[] (simulate builds these)")
+        if not gauges:
+            raise ValueError(
+                "gauges must hold at least the starting row (t, ready, delayed, in_flight, at_producer, dlq)"
+            )
+        validate.duration("until", until, why="where the run's clock stopped")
+        validate.instance("drained", drained, bool, example="drained=True")
+        validate.whole("duplicates", duplicates, why="redeliveries of work already done")
+        validate.duration("busy_time", busy_time, maximum=math.inf, why="consumer-seconds spent working")
+        super().__init__(scenario, records, float(until))
         self.events = events
         self.gauges = gauges
         self.dead_letters = dead_letters
-        self.until = until
-        self.consumers = consumers
-        self.partitions = partitions
         self.drained = drained
         self.duplicates = duplicates
         self.busy_time = busy_time
 
-    def __repr__(self) -> str:
-        return f"QueueResults({len(self.records)} messages over {self.until:g} s) -> {self.summary()!r}"
+    @property
+    def consumers(self) -> int:
+        """How many consumers the run had."""
+        return self.scenario.consumers
+
+    @property
+    def partitions(self) -> int | None:
+        """How many partitions the queue had (None: one shared queue)."""
+        return self.scenario.partitions
 
     def summary(self) -> QueueSummary:
-        """The counts of every bucket, duplicates, and latency percentiles of acked messages."""
-        status = Counter(r.status for r in self.records)
-        done = [r.latency for r in self.records if r.status == "acked"]
+        """The outcome of every message, deliveries and duplicates, and latency percentiles of acked messages."""
+        state = Counter(r.state for r in self.records)
+        done = [r.latency for r in self.records if r.state == "acked"]
+        p50, p95, p99 = percentiles(done, (50, 95, 99))
+        final = state["acked"] + state["rejected"] + state["dead_lettered"]
         return QueueSummary(
             produced=len(self.records),
-            acked=status["acked"],
-            dead_lettered=status["dead_lettered"],
-            dropped=status["dropped"],
-            rejected=status["rejected"],
-            queued=status["ready"] + status["delayed"],
-            in_flight=status["in_flight"],
-            at_producer=status["at_producer"],
+            served=state["acked"],
+            rejected=state["rejected"],
+            dead_lettered=state["dead_lettered"],
+            unfinished=len(self.records) - final,
+            held=state["at_producer"],
             deliveries=sum(r.deliveries for r in self.records),
             duplicates=self.duplicates,
             duplicate_effects=sum(max(0, r.effects - 1) for r in self.records),
-            p50=percentile(done, 50),
-            p95=percentile(done, 95),
-            p99=percentile(done, 99),
             max_depth=max(row[1] for row in self.gauges),
+            p50=p50,
+            p95=p95,
+            p99=p99,
             throughput=len(done) / self.until if self.until else 0.0,
             utilization=self.busy_time / (self.consumers * self.until) if self.consumers and self.until else 0.0,
         )
 
     def timeseries(self, bin: float = 1.0) -> QueueTimeSeries:
-        """Counts, gauges and latencies per `bin` seconds over the whole run."""
-        if isinstance(bin, bool) or not isinstance(bin, (int, float)) or not 0 < bin < math.inf:
-            raise ValueError(f"bin must be a positive number of seconds (got {bin!r})")
-        if self.until / bin > 100_000:
-            raise ValueError(f"bin={bin!r} makes more than 100,000 bins over {self.until:g} s: pick a wider bin")
-        n = max(1, math.ceil(self.until / bin))
-        counts = {k: [0] * n for k in ("produce", "enqueue", "ack", "deliver", "redeliver", "reject", "drop", "dead")}
+        """Counts, gauges and latencies per `bin` seconds over the whole run.
+
+        >>> from course.messaging import QueueScenario, simulate
+        >>> simulate(QueueScenario(), until=10).timeseries(bin=0)
+        Traceback (most recent call last):
+        ...
+        ValueError: bin must be a positive number (got 0): the width of one time bin, in simulated seconds
+        """
+        n, width = self.bins(bin)
+        kinds = ("produce", "enqueue", "ack", "deliver", "redeliver", "refuse", "reject", "dead")
+        counts = {k: [0] * n for k in kinds}
 
         def slot(t: float) -> int:
-            return min(int(t / bin), n - 1)
+            return min(int(t / width), n - 1)
 
-        kinds = {"produce": "produce", "enqueue": "enqueue", "ack": "ack", "reject": "reject", "drop": "drop"}
         for e in self.events:
-            k = slot(e.t)
-            if e.kind in kinds:
-                counts[kinds[e.kind]][k] += 1
-            if e.kind == "deliver":
+            k, kind = slot(e.t), e.kind
+            if kind in ("produce", "enqueue", "ack"):
+                counts[kind][k] += 1
+            elif kind == "deliver":
                 counts["deliver"][k] += 1
                 if e.attempt > 1:
                     counts["redeliver"][k] += 1
-            elif e.kind == "dead_letter":
+            elif kind == "dead_letter":
                 counts["dead"][k] += 1
-            elif e.kind == "reject" and e.detail == "final":
-                counts["drop"][k] += 1
+            elif kind == "reject":
+                if e.detail != "oldest":
+                    counts["refuse"][k] += 1
+                if e.detail != "will retry":
+                    counts["reject"][k] += 1
         latencies: list[list[float]] = [[] for _ in range(n)]
         for r in self.records:
-            if r.status == "acked":
+            if r.state == "acked":
                 latencies[slot(r.end)].append(r.latency)
-        avg = self._averages(bin, n)
+        avg = self._averages(width, n)
+        tails = [percentiles(x, (50, 95, 99)) for x in latencies]
         return QueueTimeSeries(
-            t=[i * bin for i in range(n)],
+            t=[i * width for i in range(n)],
             produced=counts["produce"],
             enqueued=counts["enqueue"],
-            acked=counts["ack"],
+            served=counts["ack"],
             deliveries=counts["deliver"],
             redeliveries=counts["redeliver"],
-            rejections=counts["reject"],
-            drops=counts["drop"],
+            refusals=counts["refuse"],
+            rejected=counts["reject"],
             dead_lettered=counts["dead"],
             depth=avg[0],
             delayed=avg[1],
             in_flight=avg[2],
             at_producer=avg[3],
             in_system=[a + b + c for a, b, c in zip(avg[0], avg[1], avg[2], strict=True)],
-            dlq=self._at_bin_ends(bin, n),
-            p50=[percentile(x, 50) for x in latencies],
-            p95=[percentile(x, 95) for x in latencies],
-            p99=[percentile(x, 99) for x in latencies],
+            dlq=self._at_bin_ends(width, n),
+            p50=[t[0] for t in tails],
+            p95=[t[1] for t in tails],
+            p99=[t[2] for t in tails],
         )
 
     def _averages(self, bin: float, n: int) -> list[list[float]]:
@@ -258,15 +303,17 @@ class QueueResults:
 
         Failed and timed-out deliveries flow back from a consumer to the queue, unless that was
         their last attempt (they flow to the dlq instead); a redrive flows from the dlq to the queue.
-        Node names: "producers", "queue" or "partition p", "consumer c", "acked", "dlq", "dropped", "rejected".
+        Node names: "producers", "queue" or "partition p", "consumer c", "acked", "dlq", "rejected"
+        (refused by a full queue, from the producers, or pushed out of it, from the queue). An edge
+        into a final node carries its outcome word.
 
         >>> from course.messaging import QueueScenario, simulate
         >>> from course.sim import ConstantRate
         >>> for flow in simulate(QueueScenario(source=ConstantRate(rate=1), consumers=1), until=3).flows():
         ...     print(flow)
-        Flow(source='consumer 0', target='acked', messages=2)
-        Flow(source='producers', target='queue', messages=2)
-        Flow(source='queue', target='consumer 0', messages=2)
+        Flow(source='consumer 0', target='acked', count=2, outcome='served')
+        Flow(source='producers', target='queue', count=2, outcome=None)
+        Flow(source='queue', target='consumer 0', count=2, outcome=None)
         """
         part = {r.id: r.partition for r in self.records}
 
@@ -281,8 +328,8 @@ class QueueResults:
                 edges["producers", node(e.message)] += 1
             elif k == "reject" and e.detail == "final":
                 edges["producers", "rejected"] += 1
-            elif k == "drop":
-                edges[node(e.message), "dropped"] += 1
+            elif k == "reject" and e.detail == "oldest":
+                edges[node(e.message), "rejected"] += 1
             elif k == "deliver":
                 edges[node(e.message), f"consumer {e.consumer}"] += 1
             elif k == "ack":
@@ -296,13 +343,13 @@ class QueueResults:
             elif k == "redrive":
                 edges["dlq", node(e.message)] += 1
             last[e.message] = k
-        return [Flow(a, b, m) for (a, b), m in sorted(edges.items()) if m]
+        return [Flow(a, b, m, NODE_OUTCOMES.get(b)) for (a, b), m in sorted(edges.items()) if m]
 
     def littles_law(self) -> LittlesLaw:
         """Check L = lambda * W: L from the gauges (time average in the queue), W from the records.
 
         lambda counts messages that entered the queue per second of the run; W is the mean time
-        from entering to leaving (ack, dead letter or drop) of those that left. On a drained run
+        from entering to leaving (ack, dead letter, or pushed out of a full queue) of those that left. On a drained run
         the two sides agree exactly; otherwise the messages still inside make the gap.
 
         >>> from course.messaging import QueueScenario, simulate

@@ -19,20 +19,14 @@ import math
 import random
 from dataclasses import dataclass
 
-from course.sim import stream
+from course.sim import stream, validate
 
 __all__ = ["BACKOFFS", "JITTERS", "MAX_SCHEDULE", "RetryPolicy", "backoff_delays"]
 
 BACKOFFS = ("none", "fixed", "exponential")
 JITTERS = (None, "full", "equal")
 MAX_SCHEDULE = 10_000  # the longest schedule `backoff_delays` will list
-
-
-def _seconds(name: str, value: float, allow_zero: bool) -> None:
-    bad = isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) or math.isinf(value)
-    if bad or value < 0 or (value == 0 and not allow_zero):
-        least = "zero or more" if allow_zero else "a positive number of"
-        raise ValueError(f"{name} must be {least} seconds (got {value!r})")
+HUGE = 10**100  # retry numbers and attempt limits this large are fine: the delay is capped without any power
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,21 +58,16 @@ class RetryPolicy:
     max_attempts: int | None = 5
 
     def __post_init__(self):
-        if self.backoff not in BACKOFFS:
-            raise ValueError(f"backoff must be one of {', '.join(map(repr, BACKOFFS))} (got {self.backoff!r})")
-        if self.jitter not in JITTERS:
-            raise ValueError(f"jitter must be one of None, 'full', 'equal' (got {self.jitter!r})")
-        _seconds("base", self.base, allow_zero=True)
-        _seconds("cap", self.cap, allow_zero=False)
-        m = self.multiplier
-        if isinstance(m, bool) or not isinstance(m, (int, float)) or not 1 <= m < math.inf:
-            raise ValueError(f"multiplier must be a number of at least 1 (got {m!r}): 2 doubles the wait each retry")
-        n = self.max_attempts
-        if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
-            raise ValueError(
-                f"max_attempts must be a whole number of at least 1, or None to retry forever (got {n!r}): "
-                "the first delivery is attempt 1, so max_attempts=1 means no retries"
-            )
+        validate.choice("backoff", self.backoff, BACKOFFS)
+        validate.choice("jitter", self.jitter, JITTERS)
+        validate.duration("base", self.base, why="the first wait, in seconds (0: retry at once)")
+        validate.duration("cap", self.cap, positive=True, why="the longest wait, in seconds")
+        validate.number("multiplier", self.multiplier, minimum=1, maximum=1e6, why="2 doubles the wait each retry")
+        if self.max_attempts is not None:
+            validate.whole(
+                "max_attempts", self.max_attempts, minimum=1, maximum=HUGE,
+                why="the first delivery is attempt 1, so max_attempts=1 means no retries (None: retry forever)",
+            )  # fmt: skip
 
     @property
     def retries(self) -> int | None:
@@ -86,13 +75,23 @@ class RetryPolicy:
         return None if self.max_attempts is None else self.max_attempts - 1
 
     def allows(self, attempts: int) -> bool:
-        """True if a message that has had `attempts` deliveries may be delivered again."""
+        """True if a message that has had `attempts` deliveries may be delivered again.
+
+        >>> RetryPolicy(max_attempts=3).allows(2), RetryPolicy(max_attempts=3).allows(3)
+        (True, False)
+        """
+        validate.whole("attempts", attempts, maximum=HUGE, why="how many deliveries a message has had")
+        return self._allows(attempts)
+
+    def _allows(self, attempts: int) -> bool:  # the queue's hot path: `attempts` is known to be valid
         return self.max_attempts is None or attempts < self.max_attempts
 
     def ceiling(self, retry: int) -> float:
         """The delay before retry `retry` without jitter (1 is the first retry); never overflows."""
-        if isinstance(retry, bool) or not isinstance(retry, int) or retry < 1:
-            raise ValueError(f"retry must be a whole number of at least 1 (got {retry!r}): retry 1 follows attempt 1")
+        validate.whole("retry", retry, minimum=1, maximum=HUGE, why="retry 1 follows attempt 1")
+        return self._ceiling(retry)
+
+    def _ceiling(self, retry: int) -> float:
         if self.backoff == "none":
             return 0.0
         base, cap = float(self.base), float(self.cap)
@@ -111,13 +110,20 @@ class RetryPolicy:
 
     def delay(self, retry: int, rng: random.Random | None = None) -> float:
         """The wait before retry `retry`, with jitter drawn from `rng` (needed when jitter is on)."""
-        d = self.ceiling(retry)
-        if self.jitter is None or d == 0:
-            return d
-        if rng is None:
+        validate.whole("retry", retry, minimum=1, maximum=HUGE, why="retry 1 follows attempt 1")
+        if rng is not None:
+            validate.instance("rng", rng, random.Random, example="rng=course.sim.stream(seed, 'backoff')")
+        elif self.jitter is not None:
             raise ValueError(
-                f"jitter={self.jitter!r} draws random numbers: pass rng=course.sim.stream(seed, 'backoff')"
+                f"rng must be a random.Random when jitter={self.jitter!r} (got None): "
+                "pass rng=course.sim.stream(seed, 'backoff')"
             )
+        return self._delay(retry, rng)
+
+    def _delay(self, retry: int, rng: random.Random | None) -> float:  # the queue's hot path: inputs are valid
+        d = self._ceiling(retry)
+        if self.jitter is None or d == 0 or rng is None:
+            return d
         if self.jitter == "full":
             return rng.uniform(0.0, d)
         return d / 2 + rng.uniform(0.0, d / 2)
@@ -137,15 +143,14 @@ def backoff_delays(policy: RetryPolicy, retries: int | None = None, seed: int = 
     >>> all(0 <= d <= c for d, c in zip(full, [1, 2, 4, 8]))
     True
     """
-    if not isinstance(policy, RetryPolicy):
-        raise TypeError(f"policy must be a RetryPolicy, e.g. RetryPolicy(backoff='exponential') (got {policy!r})")
+    validate.instance("policy", policy, RetryPolicy, example="RetryPolicy(backoff='exponential')")
+    validate.seed(seed)
     if retries is None:
         if policy.retries is None:
             raise ValueError(
                 "this policy retries forever (max_attempts=None): pass retries=10 to see the first 10 waits"
             )
         retries = policy.retries
-    if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= MAX_SCHEDULE:
-        raise ValueError(f"retries must be a whole number from 0 to {MAX_SCHEDULE:,} (got {retries!r})")
+    validate.whole("retries", retries, maximum=MAX_SCHEDULE, why="how many waits to list")
     rng = stream(seed, "backoff")
-    return [policy.delay(n, rng) for n in range(1, retries + 1)]
+    return [policy._delay(n, rng) for n in range(1, retries + 1)]

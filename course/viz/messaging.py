@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import networkx as nx
@@ -16,7 +17,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from .graph import draw_flow_graph
+from ..messaging import BurstComparison, QueueResults, QueueTimeSeries, SyncRow, WorkerRow
+from ..sim import Spike, validate
+from .graph import Position, draw_flow_graph, layered_layout
 from .palette import OKABE_ITO
 
 __all__ = [
@@ -33,12 +36,45 @@ __all__ = [
     "queue_layout",
 ]
 
-LOST = {"rejected": OKABE_ITO["reddish purple"], "dropped": OKABE_ITO["vermillion"]}
+LOST = OKABE_ITO["vermillion"]
 RETRY, DEAD, ACKED = OKABE_ITO["sky blue"], OKABE_ITO["orange"], OKABE_ITO["bluish green"]
 LEGEND = "edge width = messages · dashed = lost · consumer fill = utilization (dark idle → yellow saturated)"
+WIDTH = 2.3  # the graph's columns: producers, queue (or partitions), consumers, acked / DLQ
+NODE_RADIUS = 0.11
+BELOW = -0.3  # the row under the columns: rejected messages and the retry loop
 
 
-def consumer_utilization(results) -> list[float]:
+def _results(results: object) -> QueueResults:
+    return validate.instance("results", results, QueueResults, example="results=simulate(QueueScenario(), until=60)")
+
+
+def _ax(ax: object) -> Axes | None:
+    return None if ax is None else validate.instance("ax", ax, Axes, example="ax=plt.subplots()[1]")
+
+
+def _ts(ts: object) -> QueueTimeSeries:
+    return validate.instance("ts", ts, QueueTimeSeries, example="ts=results.timeseries(bin=1.0)")
+
+
+def _span(span: object, name: str = "span") -> tuple[float, float] | None:
+    if span is None:
+        return None
+    if not isinstance(span, (tuple, list)) or len(span) != 2:
+        raise ValueError(f"{name} must be (start, end) in seconds, or None (got {span!r})")
+    start = validate.duration(name, span[0], why="(start, end) of the shaded time window")
+    end = validate.duration(name, span[1], why="(start, end) of the shaded time window")
+    if not start < end:
+        raise ValueError(f"{name} must be (start, end) with start < end (got {span!r})")
+    return start, end
+
+
+def _burst(results: QueueResults) -> tuple[float, float] | None:
+    """The burst window of a run whose one source is a `Spike` (None otherwise)."""
+    source = results.scenario.source
+    return (float(source.start), float(source.start + source.duration)) if isinstance(source, Spike) else None
+
+
+def consumer_utilization(results: QueueResults) -> list[float]:
     """The share of the run each consumer spent working, from the event log (delivery to ack, fail or crash).
 
     >>> from course.messaging import QueueScenario, simulate
@@ -47,6 +83,7 @@ def consumer_utilization(results) -> list[float]:
     >>> consumer_utilization(simulate(one, until=10))
     [0.45]
     """
+    results = _results(results)
     busy = [0.0] * results.consumers
     start: dict[tuple[int, int], float] = {}
     for e in results.events:
@@ -63,77 +100,88 @@ def consumer_utilization(results) -> list[float]:
     return [round(b / results.until, 6) if results.until else 0.0 for b in busy]
 
 
-def queue_graph(results) -> nx.DiGraph:
+def queue_graph(results: QueueResults) -> nx.DiGraph:
     """The run's flows as a graph with the attributes `draw_flow_graph` reads.
 
     Producers -> queue (or one node per partition) -> consumers -> acked; failed and timed-out
-    deliveries go through a "retry" node back to the queue, exhausted ones to the "dlq".
+    deliveries go through a "retry" node back to the queue, exhausted ones to the "dlq"; messages
+    refused by a full queue (or pushed out of it) end in "rejected", on dashed edges.
 
     >>> from course.messaging import QueueScenario, simulate
     >>> g = queue_graph(simulate(QueueScenario(consumers=2), until=5))
     >>> sorted(g.nodes)
     ['acked', 'consumer 0', 'consumer 1', 'dlq', 'producers', 'queue', 'retry']
     """
+    results = _results(results)
     s = results.summary()
-    queues = ["queue"] if results.partitions is None else [f"partition {p}" for p in range(results.partitions)]
+    partitions = results.partitions
+    queues = ["queue"] if partitions is None else [f"partition {p}" for p in range(partitions)]
     use = consumer_utilization(results)
     g = nx.DiGraph()
-    g.add_node("producers", label=f"sent\n{s.produced}" + (f"\n{s.at_producer} held" if s.at_producer else ""))
+    g.add_node("producers", label=f"sent\n{s.produced}" + (f"\n{s.held} held" if s.held else ""))
     for q in queues:
-        g.add_node(q, label=(q.replace("partition ", "part. ") if results.partitions else f"queue\nmax {s.max_depth}"))
+        g.add_node(q, label=(q.replace("partition ", "part. ") if partitions else f"queue\nmax {s.max_depth}"))
     for c in range(results.consumers):
         g.add_node(f"consumer {c}", label=f"c{c}", utilization=use[c])
-    g.add_node("acked", label=f"acked\n{s.acked}")
+    g.add_node("acked", label=f"acked\n{s.served}")
     g.add_node("retry", label="retry")
     g.add_node("dlq", label=f"DLQ\n{len(results.dead_letters)}")
     retries: dict[str, int] = {}
+    rejected = 0
     for f in results.flows():
-        a, b, n = f.source, f.target, f.messages
+        a, b, n = f.source, f.target, int(f.count)  # messages: whole numbers
         if a.startswith("consumer") and b in queues:  # a failure or a timeout: back through the retry node
             g.add_edge(a, "retry", flow=n, colour=RETRY)
             retries[b] = retries.get(b, 0) + n
-        elif b in LOST:
-            g.add_node(b, label=f"{b}\n{n}")
-            g.add_edge(a, b, flow=n, colour=LOST[b], style="dashed", label=str(n))
+        elif b == "rejected":
+            rejected += n
+            g.add_edge(a, b, flow=n, colour=LOST, style="dashed", label=str(n))
         elif b == "dlq" or a == "dlq":
             g.add_edge(a, b, flow=n, colour=DEAD, label=str(n) if a == "dlq" else "")
         elif b == "acked":
             g.add_edge(a, b, flow=n, colour=ACKED)
         else:
             g.add_edge(a, b, flow=n, label=str(n) if a == "producers" else "")
+    if rejected:
+        g.nodes["rejected"]["label"] = f"rejected\n{rejected}"
     for q, n in retries.items():
         g.add_edge("retry", q, flow=n, colour=RETRY, label=str(n))
     return g
 
 
-def _column(nodes: list[str], x: float, top: float, bottom: float) -> dict:
-    if len(nodes) == 1:
-        return {nodes[0]: (x, round((top + bottom) / 2, 6))}
-    step = (top - bottom) / (len(nodes) - 1)
-    return {n: (x, round(top - i * step, 6)) for i, n in enumerate(nodes)}
+def _numbered(g: nx.DiGraph, prefix: str) -> list[str]:
+    return sorted((n for n in g.nodes if n.startswith(prefix)), key=lambda n: int(n.split()[1]))
 
 
-def queue_layout(g: nx.DiGraph) -> dict:
-    """Fixed positions: producers, queue, consumers (a zig-zag column) and outcomes left to right; losses below.
+def queue_layout(g: nx.DiGraph) -> dict[str, Position]:
+    """Fixed positions: producers, queue (or partitions), consumers and outcomes in four columns; losses below.
 
-    Positions depend only on which nodes exist, so a picture stays still while sliders move.
+    The columns come from `course.viz.graph.layered_layout`; more than four consumers zig-zag so
+    that neighbours never touch. Positions depend only on which nodes exist, so a picture stays
+    still while sliders move.
 
     >>> queue_layout(nx.DiGraph([("producers", "queue")]))
-    {'producers': (0.0, 0.6), 'queue': (0.75, 0.6)}
+    {'producers': (0.0, 0.6), 'queue': (0.766667, 0.6)}
     """
-    consumers = sorted((n for n in g.nodes if n.startswith("consumer ")), key=lambda n: int(n.split()[1]))
-    queues = sorted((n for n in g.nodes if n.startswith("partition ")), key=lambda n: int(n.split()[1]))
-    pos = {"producers": (0.0, 0.6), "queue": (0.75, 0.6), "acked": (2.3, 1.0), "dlq": (2.3, 0.2)}
-    pos |= {"rejected": (0.0, -0.3), "dropped": (0.75, -0.3), "retry": (1.5, -0.3)}
-    pos |= _column(queues, 0.75, 1.2, 0.0)
-    step = min(0.3, 1.2 / max(1, len(consumers) - 1))  # a zig-zag: neighbours sit apart even when close in height
-    for i, n in enumerate(consumers):
-        y = 0.6 + step * ((len(consumers) - 1) / 2 - i)
-        pos[n] = (round(1.5 + (0.12 if i % 2 else -0.12) * (len(consumers) > 4), 6), round(y, 6))
+    validate.instance("g", g, nx.DiGraph, example="g=queue_graph(results)")
+    consumers = _numbered(g, "consumer ")
+    queues = _numbered(g, "partition ") or ["queue"]
+    height = max(1.2, 2.2 * NODE_RADIUS * (len(consumers) + 1))  # every other consumer at least a node apart
+    pos = layered_layout([["producers"], queues, consumers, ["acked", "dlq"]], width=WIDTH, height=height)
+    if len(consumers) > 4:
+        for i, n in enumerate(consumers):
+            x, y = pos[n]
+            pos[n] = (round(x + (0.12 if i % 2 else -0.12), 6), y)
+    column = [pos["producers"][0], pos[queues[0]][0], WIDTH * 2 / 3]
+    pos["rejected"] = (round((column[0] + column[1]) / 2, 6), BELOW)
+    pos["retry"] = (round(column[2], 6), BELOW)
+    missing = [n for n in g.nodes if n not in pos]
+    if missing:
+        raise ValueError(f"g must hold only the nodes queue_graph makes (got {missing})")
     return {n: pos[n] for n in g.nodes}
 
 
-def draw_queue(results, ax: Axes | None = None) -> dict:
+def draw_queue(results: QueueResults, ax: Axes | None = None) -> dict[str, Any]:
     """Draw producers -> queue -> consumers -> acked, with the retry loop, the DLQ and the losses.
 
     >>> from course.messaging import QueueScenario, simulate
@@ -142,12 +190,15 @@ def draw_queue(results, ax: Axes | None = None) -> dict:
     8
     >>> plt.close("all")
     """
+    results, ax = _results(results), _ax(ax)
     g = queue_graph(results)
-    artists = draw_flow_graph(g, queue_layout(g), ax=ax, max_width=7.0, node_radius=0.11)
+    pos = queue_layout(g)
+    artists = draw_flow_graph(g, pos, ax=ax, max_width=7.0, node_radius=NODE_RADIUS)
     axes = artists["nodes"].axes
-    axes.text(-0.12, -0.5, LEGEND, fontsize=7, color=OKABE_ITO["grey"])
-    axes.set_xlim(-0.15, 2.45)
-    axes.set_ylim(-0.55, 1.35)
+    top = max(y for _, y in pos.values())
+    axes.text(-0.12, BELOW - 0.2, LEGEND, fontsize=7, color=OKABE_ITO["grey"])
+    axes.set_xlim(-0.15, WIDTH + 0.15)
+    axes.set_ylim(BELOW - 0.25, top + 0.15)
     return artists
 
 
@@ -156,19 +207,28 @@ def _shade(ax: Axes, span: tuple[float, float] | None, label: str) -> None:
         ax.axvspan(*span, color="#eeeeee", zorder=0, label=label)
 
 
-def draw_messages_over_time(ts, ax: Axes | None = None, capacity: int | None = None, span=None) -> dict:
+def draw_messages_over_time(
+    ts: QueueTimeSeries,
+    ax: Axes | None = None,
+    capacity: int | None = None,
+    span: tuple[float, float] | None = None,
+) -> dict[str, Any]:
     """Where the messages are over time: in the queue (ready, or delayed by a backoff), held back at the
     producers by a full queue, lost so far, and in the DLQ.
 
-    The queue and producer lines are time averages per bin; "lost" counts rejections and drops
-    since the start; the DLQ line is its size at each bin's end. Dashed black: the queue's capacity.
+    The queue and producer lines are time averages per bin; "lost" counts the messages rejected
+    for good since the start; the DLQ line is its size at each bin's end. Dashed black: the
+    queue's capacity.
     """
+    ts, ax, span = _ts(ts), _ax(ax), _span(span)
+    if capacity is not None:
+        validate.whole("capacity", capacity, minimum=1, why="the queue's capacity line (None: no line)")
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 2.2))
     _shade(ax, span, "_burst")
     waiting = [a + b for a, b in zip(ts.depth, ts.delayed, strict=True)]
     lost, total = [], 0
-    for n in ts.drops:
+    for n in ts.rejected:
         total += n
         lost.append(total)
     artists = {
@@ -176,7 +236,7 @@ def draw_messages_over_time(ts, ax: Axes | None = None, capacity: int | None = N
         "waiting": ax.step(ts.t, waiting, where="post", color=RETRY, linestyle=":", label="+ retrying")[0],
         "held": ax.step(ts.t, ts.at_producer, where="post", color=OKABE_ITO["reddish purple"], linestyle="-.",
                         label="held")[0],
-        "lost": ax.step(ts.t, lost, where="post", color=LOST["dropped"], linestyle="--", label="lost")[0],
+        "lost": ax.step(ts.t, lost, where="post", color=LOST, linestyle="--", label="lost")[0],
         "dlq": ax.step(ts.t, ts.dlq, where="post", color=DEAD, marker="o", markersize=2.5, label="DLQ")[0],
     }  # fmt: skip
     if capacity is not None:
@@ -190,8 +250,11 @@ def draw_messages_over_time(ts, ax: Axes | None = None, capacity: int | None = N
     return artists
 
 
-def draw_queue_latency(ts, ax: Axes | None = None, span=None) -> dict:
+def draw_queue_latency(
+    ts: QueueTimeSeries, ax: Axes | None = None, span: tuple[float, float] | None = None
+) -> dict[str, Any]:
     """p50 and p99 latency (production to ack) of the messages acked in each time bin, in seconds."""
+    ts, ax, span = _ts(ts), _ax(ax), _span(span)
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 2.2))
     _shade(ax, span, "_burst")
@@ -209,53 +272,57 @@ def draw_queue_latency(ts, ax: Axes | None = None, span=None) -> dict:
 
 
 def draw_queue_dashboard(
-    results,
+    results: QueueResults,
     bin: float = 1.0,
-    capacity: int | None = None,
     span: tuple[float, float] | None = None,
     xmax: float | None = None,
-) -> tuple[Figure, dict]:
+) -> tuple[Figure, dict[str, Any]]:
     """One figure: the system graph on the left; where the messages are, and their latency, over time on the right.
 
-    `span` shades a time window (the burst); `xmax` fixes the time axis so a lab's charts do not jump.
+    The capacity line comes from the run's scenario; `span` shades a time window (default: the
+    burst of a `Spike` source); `xmax` ends the time axis (default: the run's end).
 
     >>> from course.messaging import QueueScenario, simulate
-    >>> fig, artists = draw_queue_dashboard(simulate(QueueScenario(), until=10), capacity=None)
-    >>> sorted(artists), len(fig.axes)
-    (['graph', 'latency', 'messages'], 3)
+    >>> fig, artists = draw_queue_dashboard(simulate(QueueScenario.example(), until=60))
+    >>> sorted(artists), len(fig.axes), tuple(map(float, fig.axes[1].get_xlim()))
+    (['graph', 'latency', 'messages'], 3, (0.0, 60.0))
     >>> plt.close(fig)
     """
+    results = _results(results)
+    span = _burst(results) if span is None else _span(span)
+    end = results.until if xmax is None else validate.duration("xmax", xmax, positive=True, why="the time axis' end")
+    ts = results.timeseries(bin)
     fig = plt.figure(figsize=(11, 4.4), dpi=80)
     grid = fig.add_gridspec(2, 2, width_ratios=[1.1, 1], left=0.01, right=0.98, top=0.98, bottom=0.11, hspace=0.08)
     graph_ax = fig.add_subplot(grid[:, 0])
     count_ax = fig.add_subplot(grid[0, 1])
     latency_ax = fig.add_subplot(grid[1, 1], sharex=count_ax)
-    ts = results.timeseries(bin)
     artists = {
         "graph": draw_queue(results, ax=graph_ax),
-        "messages": draw_messages_over_time(ts, ax=count_ax, capacity=capacity, span=span),
+        "messages": draw_messages_over_time(ts, ax=count_ax, capacity=results.scenario.capacity, span=span),
         "latency": draw_queue_latency(ts, ax=latency_ax, span=span),
     }
-    count_ax.set_xlim(0, xmax if xmax is not None else max(results.until, bin))
+    count_ax.set_xlim(0.0, max(end, float(bin)))
     count_ax.tick_params(labelbottom=False)
     latency_ax.set_xlabel("time (s)" + (" · grey band: the burst" if span else ""))
     return fig, artists
 
 
-def draw_burst_comparison(cmp, bin: float = 2.0) -> tuple[Figure, dict]:
-    """The same burst without and with a queue: requests lost, the queue's backlog, and p99 latency over time.
+def draw_burst_comparison(cmp: BurstComparison, bin: float = 2.0) -> tuple[Figure, dict[str, Any]]:
+    """The same burst without and with a queue: requests rejected, the queue's backlog, and p99 latency over time.
 
     `cmp` is a `course.messaging.BurstComparison`; the time axis spans the burst and the backlog's drain.
     """
+    validate.instance("cmp", cmp, BurstComparison, example="cmp=ride_burst(scenario, until=240)")
     fig, (lost_ax, depth_ax, lat_ax) = plt.subplots(3, 1, figsize=(9, 5.2), dpi=80, sharex=True)
     direct, queued = cmp.direct.timeseries(bin), cmp.queued.timeseries(bin)
     n = min(len(direct.t), len(queued.t))
     t = direct.t[:n]
-    lost = lost_ax.bar(t, direct.dropped[:n], width=bin, align="edge", color=LOST["dropped"], hatch="//",
-                       label="no queue: dropped")  # fmt: skip
-    kept = lost_ax.step(t, queued.drops[:n], where="post", color=OKABE_ITO["blue"], marker="o", markersize=3,
-                        label="queue: lost")[0]  # fmt: skip
-    lost_ax.set_ylabel(f"lost per {bin:g} s")
+    lost = lost_ax.bar(t, direct.rejected[:n], width=bin, align="edge", color=LOST, hatch="//",
+                       label="no queue: rejected")  # fmt: skip
+    kept = lost_ax.step(t, queued.rejected[:n], where="post", color=OKABE_ITO["blue"], marker="o", markersize=3,
+                        label="queue: rejected")[0]  # fmt: skip
+    lost_ax.set_ylabel(f"rejected per {bin:g} s")
     depth = depth_ax.step(t, queued.depth[:n], where="post", color=OKABE_ITO["blue"], label="queue: waiting")[0]
     depth_ax.set_ylabel("backlog")
     d99 = lat_ax.plot(t, direct.p99[:n], color=OKABE_ITO["black"], linestyle=":", marker="x", label="no queue: p99")[0]
@@ -263,22 +330,31 @@ def draw_burst_comparison(cmp, bin: float = 2.0) -> tuple[Figure, dict]:
                       label="queue: p99")[0]  # fmt: skip
     lat_ax.set_ylabel("latency (s)")
     lat_ax.set_xlabel("time (s) · grey band: the burst")
-    end = cmp.burst_end if not math.isnan(cmp.burst_end) else cmp.burst_start + bin
     for ax in (lost_ax, depth_ax, lat_ax):
-        ax.axvspan(cmp.burst_start, end, color="#eeeeee", zorder=0)
+        ax.axvspan(cmp.burst_start, cmp.burst_end, color="#eeeeee", zorder=0)
         ax.grid(alpha=0.3)
         ax.legend(loc="upper right", fontsize=7)
     lat_ax.set_ylim(bottom=0)
     lat_ax.set_xlim(max(0.0, cmp.burst_start - 30), min(t[-1] + bin, cmp.backlog_cleared + 30))
     fig.tight_layout(h_pad=0.4)
-    return fig, {"dropped": lost, "queue_lost": kept, "depth": depth, "direct_p99": d99, "queue_p99": q99}
+    return fig, {"rejected": lost, "queue_rejected": kept, "depth": depth, "direct_p99": d99, "queue_p99": q99}
 
 
-def draw_worker_sweep(rows: Sequence, rate: float) -> tuple[Figure, dict]:
+def _rows(name: str, rows: object, kind: type) -> list[Any]:
+    if isinstance(rows, (str, bytes)) or not isinstance(rows, Sequence) or not rows:
+        raise ValueError(f"{name} must be a non-empty list of {kind.__name__}s (got {rows!r})")
+    for row in rows:
+        validate.instance(name, row, kind)
+    return list(rows)
+
+
+def draw_worker_sweep(rows: Sequence[WorkerRow], rate: float) -> tuple[Figure, dict[str, Any]]:
     """Throughput (left) and the backlog left at the end (right) against the number of workers.
 
     `rows` are `course.messaging.WorkerRow`s; `rate` is the upload rate, drawn as a dashed line.
     """
+    rows = _rows("rows", rows, WorkerRow)
+    rate = validate.rate("rate", rate, positive=True, why="arrivals per second, drawn as a dashed line")
     fig, (tp_ax, bl_ax) = plt.subplots(1, 2, figsize=(9, 2.8), dpi=80)
     workers = [r.workers for r in rows]
     tp = tp_ax.plot(workers, [r.throughput for r in rows], marker="o", color=OKABE_ITO["blue"], label="throughput")[0]
@@ -299,11 +375,12 @@ def draw_worker_sweep(rows: Sequence, rate: float) -> tuple[Figure, dict]:
     return fig, {"throughput": tp, "backlog": bars}
 
 
-def draw_sync_vs_queue(rows: Sequence) -> tuple[Figure, dict]:
+def draw_sync_vs_queue(rows: Sequence[SyncRow]) -> tuple[Figure, dict[str, Any]]:
     """p50 and p99 of a synchronous call, direct and through a queue, against utilization; dashed: the budget.
 
     `rows` are `course.messaging.SyncRow`s.
     """
+    rows = _rows("rows", rows, SyncRow)
     fig, ax = plt.subplots(figsize=(7, 3.2), dpi=80)
     x = [100 * r.utilization for r in rows]
     lines = {
@@ -315,11 +392,11 @@ def draw_sync_vs_queue(rows: Sequence) -> tuple[Figure, dict]:
         "queue_p99": ax.plot(x, [r.queue_p99 for r in rows], color=OKABE_ITO["vermillion"], marker="s",
                              linestyle="--", label="through a queue p99"),
     }  # fmt: skip
-    budget = rows[0].budget if rows else 0.5
+    budget = rows[0].budget
     ax.axhline(budget, color="black", linestyle=":", linewidth=1.2, label=f"budget ({budget * 1000:.0f} ms)")
     ax.set_xlabel("utilization of the workers (%)")
     ax.set_ylabel("response time (s)")
-    ax.set_ylim(0, max(1.0, 1.1 * max((r.queue_p99 for r in rows), default=0.0)))
+    ax.set_ylim(0, max(1.0, 1.1 * max(r.queue_p99 for r in rows)))
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize=7, ncol=2)
     fig.tight_layout()
@@ -327,17 +404,30 @@ def draw_sync_vs_queue(rows: Sequence) -> tuple[Figure, dict]:
 
 
 def draw_retry_storm(
-    runs: Mapping[str, object], outage: tuple[float, float] | None = None, bin: float = 0.5, xmax: float | None = None
-) -> tuple[Figure, dict]:
+    runs: Mapping[str, QueueResults],
+    outage: tuple[float, float] | None = None,
+    bin: float = 0.5,
+    xmax: float | None = None,
+) -> tuple[Figure, dict[str, Any]]:
     """One panel per retry policy: deliveries per second over time (the load on the dependency), outage shaded.
 
-    `runs` maps a policy's name to its `QueueResults` from `course.messaging.failure_drill`.
+    `runs` maps a policy's name to its `QueueResults` (a failure drill run under that policy);
+    `outage` defaults to the first run's `faults.outage`.
     """
-    rows = max(1, len(runs))
+    if not isinstance(runs, Mapping) or not runs:
+        raise ValueError(f"runs must map policy names to QueueResults, e.g. {{'at once': results}} (got {runs!r})")
+    for res in runs.values():
+        validate.instance("runs", res, QueueResults, example="runs={'at once': simulate(drill, until=120)}")
+    first = next(iter(runs.values()))
+    outage = first.scenario.faults.outage if outage is None else _span(outage, "outage")
+    validate.number("bin", bin, positive=True, why="the width of one time bin, in simulated seconds")
+    if xmax is not None:
+        validate.duration("xmax", xmax, positive=True, why="the time axis' end")
+    rows = len(runs)
     fig, axes = plt.subplots(rows, 1, figsize=(9, 1.15 * rows + 0.7), dpi=80, sharex=True, sharey=True, squeeze=False)
     artists = {}
     top = 0.0
-    for ax, (name, res) in zip(axes[:, 0], runs.items(), strict=False):
+    for ax, (name, res) in zip(axes[:, 0], runs.items(), strict=True):
         ts = res.timeseries(bin)
         per_second = [n / bin for n in ts.deliveries]
         top = max(top, *per_second)

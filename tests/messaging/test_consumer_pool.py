@@ -170,13 +170,16 @@ def test_a_failing_message_blocks_its_partition_until_it_succeeds():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        (dict(failure_rate=1.5), "failure_rate must be a probability between 0 and 1"),
-        (dict(crash_rate=-0.1), "crash_rate must be a probability"),
+        (dict(failure_rate=1.5), "failure_rate must be a number from 0 to 1"),
+        (dict(crash_rate=-0.1), "crash_rate must be a number from 0 to 1"),
         (dict(failure_rate=0.6, slow_rate=0.6), "must be at most 1"),
-        (dict(slow_time=0), "slow_time must be a positive number of seconds"),
-        (dict(fail_time=-1), "fail_time must be a positive number of seconds"),
-        (dict(outage=(5, 2)), "outage must be"),
-        (dict(schedule={(0, 1): "explode"}), "must be one of 'ok', 'fail', 'crash', 'slow', 'poison'"),
+        (dict(slow_time=0), "slow_time must be a positive number"),
+        (dict(fail_time=-1), "fail_time must be a positive number"),
+        (dict(outage=(5, 2)), r"outage must be \(start, end\) with start < end"),
+        (dict(outage=(5, float("nan"))), "outage must be a number from 0"),
+        (dict(schedule={(0, 1): "explode"}), "schedule must be one of 'ok', 'fail', 'crash', 'slow', 'poison'"),
+        (dict(schedule={(0, 0): "ok"}), "schedule must be a whole number of at least 1"),
+        (dict(poison={-1}), "poison must be a whole number of at least 0"),
     ],
 )
 def test_bad_faults_are_refused_with_the_fix(kwargs, message):
@@ -185,20 +188,30 @@ def test_bad_faults_are_refused_with_the_fix(kwargs, message):
 
 
 def test_poison_must_be_a_set_of_ids():
-    with pytest.raises(TypeError, match="poison must be a set of message ids"):
+    with pytest.raises(ValueError, match="poison must be a set of message ids"):
         Faults(poison="7")
+    assert Faults(poison=[3, 3, 17]).poison == frozenset({3, 17})
 
 
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        (dict(consumers=-1), "consumers must be a whole number of 0 or more"),
+        (dict(consumers=-1), "consumers must be a whole number of at least 0"),
         (dict(consumers=1.5), "consumers must be a whole number"),
-        (dict(poll_interval=-1), "poll_interval must be zero or more seconds"),
-        (dict(restart=float("nan")), "restart must be zero or more seconds"),
+        (dict(consumers=10**9), "consumers must be a whole number of at most 10,000"),
+        (dict(poll_interval=-1), "poll_interval must be a number from 0"),
+        (dict(restart=float("nan")), "restart must be a number from 0"),
+        (dict(processing="slow"), "processing must be a distribution such as Exponential"),
+        (dict(processing=0), "processing must be a positive number"),
+        (dict(idempotent=1), "idempotent must be a bool"),
     ],
 )
 def test_bad_pool_settings_are_refused_with_the_fix(kwargs, message):
     env = Environment()
     with pytest.raises(ValueError, match=message):
         ConsumerPool(env, MessageQueue(env), **kwargs)
+
+
+def test_a_pool_and_its_queue_must_share_one_clock():
+    with pytest.raises(ValueError, match="queue must run on the same env"):
+        ConsumerPool(Environment(), MessageQueue(Environment()))

@@ -1,8 +1,11 @@
-import pytest
+import math
 
-from course.messaging import MessageQueue, RetryPolicy
-from course.sim import Environment
-from course.streams import partition_for
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from course.messaging import MESSAGE_STATES, MessageQueue, RetryPolicy
+from course.sim import Environment, partition_for
 
 
 def log(q, *kinds):
@@ -206,7 +209,7 @@ def test_redrive_of_selected_ids_and_unknown_ids():
         q.dead_letter(q.receive())
     assert q.dlq.redrive(ids=[2]) == 1
     assert [d.message for d in q.dlq] == [0, 1]
-    with pytest.raises(ValueError, match=r"messages \[7\] are not in the dead-letter queue"):
+    with pytest.raises(ValueError, match=r"ids must name messages in the dead-letter queue \(got \[7\]"):
         q.dlq.redrive(ids=[0, 7])
     assert len(q.dlq) == 2  # nothing moved
 
@@ -219,86 +222,219 @@ def test_a_full_queue_rejects_new_messages_with_reject():
     ids = [q.send() for _ in range(3)]
     assert [q.state(i) for i in ids] == ["ready", "ready", "rejected"]
     assert log(q, "reject") == [(0.0, "reject", 2)]
+    assert q.messages[2].reason == "queue full"
     d = q.receive()
-    q.send()  # a delivery made room
-    assert q.state(3) == "ready" and d.message == 0
+    q.send()  # a delivered message is still the queue's until it is acked: still full
+    assert q.state(3) == "rejected"
+    q.ack(d)
+    q.send()  # the ack made room
+    assert q.state(4) == "ready" and d.message == 0
 
 
-def test_a_full_queue_drops_its_oldest_waiting_message_with_drop_oldest():
+def test_a_full_queue_pushes_out_its_oldest_waiting_message_with_drop_oldest():
     q = MessageQueue(Environment(), capacity=2, when_full="drop_oldest")
     for _ in range(4):
         q.send()
-    assert [q.state(i) for i in range(4)] == ["dropped", "dropped", "ready", "ready"]
+    assert [q.state(i) for i in range(4)] == ["rejected", "rejected", "ready", "ready"]
+    assert [e.detail for e in q.events if e.kind == "reject"] == ["oldest", "oldest"]
     assert drain_ids(q) == [2, 3]
 
 
-def test_drop_oldest_can_drop_a_message_waiting_out_its_backoff():
+def test_drop_oldest_with_every_message_in_flight_rejects_the_newcomer():
+    q = MessageQueue(Environment(), capacity=1, when_full="drop_oldest")
+    q.send()
+    q.receive()
+    q.send()  # nothing is waiting to push out: the new message is refused
+    assert (q.state(0), q.state(1)) == ("in_flight", "rejected")
+
+
+def test_drop_oldest_can_push_out_a_message_waiting_out_its_backoff():
     env = Environment()
     q = MessageQueue(env, capacity=1, when_full="drop_oldest", retry=RetryPolicy(backoff="fixed", base=5))
     q.send()
     q.nack(q.receive())
     q.send()
-    assert (q.state(0), q.state(1)) == ("dropped", "ready")
+    assert (q.state(0), q.state(1)) == ("rejected", "ready")
     env.run()
     assert log(q, "visible") == []  # its retry timer was called off
 
 
-def test_a_full_queue_blocks_the_producer_until_a_delivery_makes_room():
+def test_a_full_queue_blocks_the_producer_until_an_ack_makes_room():
     env = Environment()
     q = MessageQueue(env, capacity=1, when_full="block")
     ids = [q.send() for _ in range(3)]
     assert [q.state(i) for i in ids] == ["ready", "at_producer", "at_producer"]
     env.run(until=4)
     d = q.receive()
-    assert (q.state(1), q.state(2)) == ("ready", "at_producer")
-    assert q.messages[1].enqueued == 4.0  # it entered the queue when room appeared
+    assert (q.state(1), q.state(2)) == ("at_producer", "at_producer")  # in flight still takes the place
+    env.run(until=5)
     q.ack(d)
+    assert (q.state(1), q.state(2)) == ("ready", "at_producer")
+    assert q.messages[1].enqueued == 5.0  # it entered the queue when room appeared
     assert drain_ids(q) == [1, 2]
 
 
-def test_messages_coming_back_are_never_refused_even_by_a_full_queue():
+def test_a_message_coming_back_always_has_its_place_and_depth_never_exceeds_capacity():
     env = Environment()
-    q = MessageQueue(env, capacity=1, when_full="reject", retry=RetryPolicy(backoff="none"))
+    q = MessageQueue(env, capacity=2, when_full="reject", visibility_timeout=1, retry=RetryPolicy(backoff="none"))
     q.send()
     d = q.receive()
-    q.send()  # the queue is full again
-    q.nack(d)  # message 0 comes back anyway
+    q.send()
+    q.send()  # ready 1 + in flight 1: full
+    assert q.state(2) == "rejected"
+    q.nack(d)  # message 0 comes back: its place was kept
     assert q.waiting == 2 and (q.state(0), q.state(1)) == ("ready", "ready")
+    q.receive()
+    env.run(until=5)  # a timeout brings it back too
+    assert q.held == 2 and max(row[1] for row in q.gauges) <= 2
+
+
+@pytest.mark.claim("queues.capacity-bounds-depth")
+@given(
+    capacity=st.integers(1, 6),
+    when_full=st.sampled_from(["block", "reject", "drop_oldest"]),
+    script=st.lists(st.tuples(st.sampled_from(["send", "receive", "ack", "nack", "wait"]), st.integers(0, 5)),
+                    max_size=60),
+)  # fmt: skip
+def test_the_queue_never_holds_more_than_its_capacity(capacity, when_full, script):
+    env = Environment()
+    q = MessageQueue(env, capacity=capacity, when_full=when_full, visibility_timeout=2,
+                     retry=RetryPolicy(backoff="fixed", base=0.5, max_attempts=3))  # fmt: skip
+    out = []
+    for op, n in script:
+        if op == "send":
+            q.send()
+        elif op == "receive" and (d := q.receive(consumer=n)) is not None:
+            out.append(d)
+        elif op in ("ack", "nack") and out:
+            d = out.pop(n % len(out))
+            q.ack(d) if op == "ack" else q.nack(d)
+        elif op == "wait":
+            env.run(until=env.now + n / 2)
+        assert q.held <= capacity
+    assert all(row[1] + row[2] + row[3] <= capacity for row in q.gauges)  # ready + delayed + in flight
+
+
+# -- defects that once stranded or reordered messages ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("delay", [-1, math.nan, math.inf, "soon", True])
+def test_a_bad_nack_delay_is_refused_before_anything_changes(delay):
+    env = Environment()
+    q = MessageQueue(env, visibility_timeout=5)
+    q.send()
+    d = q.receive()
+    events = len(q.events)
+    with pytest.raises(ValueError, match="delay must be a number from 0"):
+        q.nack(d, delay=delay)
+    assert q.state(0) == "in_flight" and len(q.events) == events
+    env.run(until=5)  # the visibility timer still runs: the message comes back, it is not stranded
+    assert q.state(0) == "ready" and log(q, "timeout") == [(5.0, "timeout", 0)]
+
+
+def test_a_nan_priority_is_refused_instead_of_silently_reordering():
+    q = MessageQueue(Environment(), ordering="priority")
+    with pytest.raises(ValueError, match="priority must be a finite number"):
+        q.send(priority=math.nan)
+    with pytest.raises(ValueError, match="priority must be a finite number"):
+        q.send(priority=math.inf)
+    assert q.messages == []  # nothing half-made
+    for priority in (2, 0, 1):
+        q.send(priority=priority)
+    assert drain_ids(q) == [1, 2, 0]
+
+
+def test_an_ordering_function_that_returns_nan_is_refused():
+    q = MessageQueue(Environment(), ordering=lambda m: math.nan)
+    with pytest.raises(ValueError, match="ordering must give every message a sort key that is not NaN"):
+        q.send()
+
+
+@st.composite
+def operations(draw):
+    ops = []
+    for _ in range(draw(st.integers(1, 40))):
+        op = draw(st.sampled_from(["send", "receive", "ack", "nack", "bad_nack", "dead_letter", "wait", "redrive"]))
+        ops.append((op, draw(st.integers(0, 7)), draw(st.sampled_from([-1, math.nan, math.inf, 0, 0.5, 3.0]))))
+    return ops
+
+
+@pytest.mark.claim("queues.never-stranded")
+@given(ops=operations(), capacity=st.one_of(st.none(), st.integers(1, 4)), attempts=st.integers(1, 4))
+def test_a_message_is_never_stranded(ops, capacity, attempts):
+    """Whatever consumers do (bad calls included), every message ends acked, dead-lettered or rejected, or is
+    available, or waits for a live timer that will move it on: left alone, the queue hands every message out again."""
+    env = Environment()
+    q = MessageQueue(env, capacity=capacity, visibility_timeout=2, retry=RetryPolicy(base=0.5, max_attempts=attempts))
+    out = []
+    for op, n, delay in ops:
+        if op == "send":
+            q.send()
+        elif op == "receive" and (d := q.receive(consumer=n)) is not None:
+            out.append(d)
+        elif op in ("ack", "nack", "bad_nack", "dead_letter") and out:
+            d = out[n % len(out)]
+            if op == "ack":
+                q.ack(d)
+            elif op == "dead_letter":
+                q.dead_letter(d)
+            elif op == "nack":
+                q.nack(d, delay=None if delay != delay or delay < 0 or delay == math.inf else delay)
+            else:
+                try:
+                    q.nack(d, delay=delay)
+                except ValueError:
+                    pass
+        elif op == "wait":
+            env.run(until=env.now + n / 2)
+        elif op == "redrive":
+            q.dlq.redrive()
+    assert all(m.state in MESSAGE_STATES for m in q.messages)
+    for m in q.messages:
+        if m.state in ("in_flight", "delayed"):
+            assert m.timer is not None  # something will move it on
+    env.run(until=env.now + 10_000)  # nobody acts any more: every timer fires
+    assert {m.state for m in q.messages} <= {"ready", "acked", "dead_lettered", "rejected"}
+    assert all(q.available() for m in q.messages if m.state == "ready")
 
 
 # -- bad input ------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    "kwargs, error, message",
+    "kwargs, message",
     [
-        (dict(capacity=0), ValueError, "capacity must be a whole number of at least 1, or None"),
-        (dict(capacity=-3), ValueError, "course.sim.ServerPool with queue_capacity=0"),
-        (dict(when_full="wait"), ValueError, "when_full must be one of 'block', 'reject', 'drop_oldest'"),
-        (dict(visibility_timeout=-1), ValueError, "visibility_timeout must be a positive number of seconds"),
-        (dict(visibility_timeout=0), ValueError, "set it above the processing time"),
-        (dict(partitions=0), ValueError, "partitions must be a whole number of at least 1, or None"),
-        (dict(ordering="lifo"), ValueError, "ordering must be 'fifo', 'priority' or a function"),
-        (dict(retry="exponential"), TypeError, "retry must be a RetryPolicy"),
+        (dict(capacity=0), r"capacity must be a whole number of at least 1 .*\(None: unbounded\)"),
+        (dict(capacity=-3), "course.sim.ServerPool with queue_capacity=0"),
+        (dict(when_full="wait"), "when_full must be one of 'block', 'reject', 'drop_oldest'"),
+        (dict(visibility_timeout=-1), "visibility_timeout must be a positive number"),
+        (dict(visibility_timeout=0), "set it above the processing time"),
+        (dict(partitions=0), "partitions must be a whole number of at least 1"),
+        (dict(partitions=10**9), "partitions must be a whole number of at most 10,000"),
+        (dict(ordering="lifo"), "ordering must be 'fifo', 'priority' or a function"),
+        (dict(retry="exponential"), "retry must be a RetryPolicy"),
+        (dict(seed=1.5), "seed must be a whole number"),
     ],
 )
-def test_bad_queue_settings_are_refused_with_the_fix(kwargs, error, message):
-    with pytest.raises(error, match=message):
+def test_bad_queue_settings_are_refused_with_the_fix(kwargs, message):
+    with pytest.raises(ValueError, match=message):
         MessageQueue(Environment(), **kwargs)
 
 
 def test_acking_something_that_is_not_a_delivery_is_refused():
     q = MessageQueue(Environment())
     q.send()
-    with pytest.raises(TypeError, match="ack needs the Delivery that receive"):
+    with pytest.raises(ValueError, match="delivery must be the Delivery that receive"):
         q.ack(0)
-    with pytest.raises(ValueError, match="only new messages can be offered"):
+    with pytest.raises(ValueError, match="msg must be a new message of this queue"):
         q.offer(q.messages[0])
+    with pytest.raises(ValueError, match="message must be a whole number of at most 0"):
+        q.state(3)
+    with pytest.raises(ValueError, match="lanes must be a whole number of at most 0"):
+        q.receive(lanes=[2])
 
 
 def test_repr_shows_the_counts():
     q = MessageQueue(Environment())
     q.send()
-    assert repr(q) == (
-        "MessageQueue('queue', ready=1, delayed=0, in_flight=0, acked=0, dead_lettered=0, dropped=0, rejected=0)"
-    )
+    assert repr(q) == "MessageQueue('queue', ready=1, delayed=0, in_flight=0, acked=0, dead_lettered=0, rejected=0)"

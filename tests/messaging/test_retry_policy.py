@@ -62,7 +62,9 @@ def test_jitter_is_fixed_by_the_seed():
 def test_a_huge_retry_number_is_capped_instantly_without_overflow():
     policy = RetryPolicy(backoff="exponential", base=0.001, cap=60, max_attempts=None)
     assert policy.delay(10**9) == 60.0
-    assert policy.delay(10**400) == 60.0  # an int too big for a float
+    assert policy.delay(10**100) == 60.0  # far beyond where the cap is reached: no power is ever computed
+    with pytest.raises(ValueError, match="retry must be a whole number of at most"):
+        policy.delay(10**400)  # an int too big for a float is refused, not overflowed
     slow_growth = RetryPolicy(backoff="exponential", base=1, multiplier=1.000001, cap=2, max_attempts=None)
     assert slow_growth.delay(10**12) == 2.0
     assert slow_growth.delay(2) == pytest.approx(1.000001)
@@ -76,15 +78,17 @@ def test_a_zero_base_never_waits():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        (dict(max_attempts=0), "max_attempts must be a whole number of at least 1, or None to retry forever"),
+        (dict(max_attempts=0), r"max_attempts must be a whole number of at least 1 .*\(None: retry forever\)"),
         (dict(max_attempts=-2), "max_attempts=1 means no retries"),
         (dict(max_attempts=2.5), "max_attempts must be a whole number"),
+        (dict(max_attempts=True), "max_attempts must be a whole number"),
         (dict(backoff="linear"), "backoff must be one of 'none', 'fixed', 'exponential'"),
         (dict(jitter="decorrelated"), "jitter must be one of None, 'full', 'equal'"),
-        (dict(base=-1), "base must be zero or more seconds"),
-        (dict(cap=0), "cap must be a positive number of seconds"),
-        (dict(cap=math.inf), "cap must be a positive number of seconds"),
-        (dict(multiplier=0.5), "multiplier must be a number of at least 1"),
+        (dict(base=-1), "base must be a number from 0"),
+        (dict(base=math.nan), "base must be a number from 0"),
+        (dict(cap=0), "cap must be a positive number"),
+        (dict(cap=math.inf), "cap must be a positive number"),
+        (dict(multiplier=0.5), "multiplier must be a number from 1"),
     ],
 )
 def test_bad_policies_are_refused_with_the_fix(kwargs, message):
@@ -95,13 +99,13 @@ def test_bad_policies_are_refused_with_the_fix(kwargs, message):
 def test_bad_schedule_requests_are_refused():
     with pytest.raises(ValueError, match="pass retries=10"):
         backoff_delays(RetryPolicy(max_attempts=None))
-    with pytest.raises(ValueError, match="retries must be a whole number from 0 to 10,000"):
+    with pytest.raises(ValueError, match="retries must be a whole number of at most 10,000"):
         backoff_delays(RetryPolicy(), retries=10**9)
-    with pytest.raises(TypeError, match="policy must be a RetryPolicy"):
+    with pytest.raises(ValueError, match="policy must be a RetryPolicy"):
         backoff_delays("exponential", retries=3)
     with pytest.raises(ValueError, match="retry must be a whole number of at least 1"):
         RetryPolicy().delay(0)
-    with pytest.raises(ValueError, match="pass rng="):
+    with pytest.raises(ValueError, match=r"rng must be a random\.Random when jitter='full'"):
         RetryPolicy(jitter="full").delay(1)
 
 

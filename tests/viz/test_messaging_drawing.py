@@ -34,9 +34,9 @@ from course.viz.messaging import (
 def flaky():
     scenario = QueueScenario(
         source=Spike(base=5, peak=60, start=5, duration=3), processing=0.2, consumers=3, capacity=50,
-        faults=Faults(failure_rate=0.1, poison={2}), retry=RetryPolicy(base=0.2, max_attempts=3), seed=1,
+        faults=Faults(failure_rate=0.1, poison={2}), retry=RetryPolicy(base=0.2, max_attempts=3), produce_for=20,
     )  # fmt: skip
-    return simulate(scenario, until=20, drain=True)
+    return simulate(scenario, until=60, seed=1)
 
 
 @pytest.fixture(autouse=True)
@@ -50,18 +50,18 @@ def test_the_graph_carries_every_flow_of_the_run(flaky):
     assert g.edges["producers", "queue"]["flow"] == s.produced - s.rejected
     assert g.edges["producers", "rejected"]["flow"] == s.rejected > 0
     assert sum(g.edges["queue", f"consumer {c}"]["flow"] for c in range(3)) == s.deliveries
-    assert sum(g.edges[f"consumer {c}", "acked"]["flow"] for c in range(3)) == s.acked
+    assert sum(g.edges[f"consumer {c}", "acked"]["flow"] for c in range(3)) == s.served
     retried = g.edges["retry", "queue"]["flow"]
     assert retried == sum(
         g.edges[f"consumer {c}", "retry"]["flow"] for c in range(3) if g.has_edge(f"consumer {c}", "retry")
     )
-    assert retried == s.deliveries - s.acked - s.dead_lettered
+    assert retried == s.deliveries - s.served - s.dead_lettered
     assert g.nodes["dlq"]["label"] == f"DLQ\n{s.dead_lettered}"
 
 
 def test_losses_are_dashed_and_everything_else_solid(flaky):
     for _, target, data in queue_graph(flaky).edges(data=True):
-        assert data.get("style", "solid") == ("dashed" if target in ("rejected", "dropped") else "solid")
+        assert data.get("style", "solid") == ("dashed" if target == "rejected" else "solid")
 
 
 def test_consumers_are_filled_by_their_own_utilization(flaky):
@@ -75,7 +75,7 @@ def test_consumers_are_filled_by_their_own_utilization(flaky):
 
 
 def test_consumer_utilization_adds_up_to_the_pool_busy_time():
-    res = simulate(QueueScenario(source=Poisson(rate=8), processing=0.4, consumers=4, seed=2), until=30, drain=True)
+    res = simulate(QueueScenario(source=Poisson(rate=8), processing=0.4, consumers=4, produce_for=30), until=40, seed=2)
     assert sum(consumer_utilization(res)) * res.until == pytest.approx(res.busy_time, rel=1e-6)
 
 
@@ -103,7 +103,7 @@ def test_partitions_are_drawn_as_their_own_nodes():
 
 
 def test_the_dashboard_has_a_graph_and_two_charts_on_a_fixed_time_axis(flaky):
-    fig, artists = draw_queue_dashboard(flaky, capacity=50, span=(5, 8), xmax=60)
+    fig, artists = draw_queue_dashboard(flaky, span=(5, 8), xmax=60)  # capacity comes from the scenario
     assert len(fig.axes) == 3 and set(artists) == {"graph", "messages", "latency"}
     assert fig.axes[1].get_xlim() == (0, 60)
     assert artists["latency"]["p99"].get_linestyle() == "--"
@@ -114,7 +114,7 @@ def test_the_message_chart_counts_losses_cumulatively_and_the_dlq_at_bin_ends(fl
     ts = flaky.timeseries(1.0)
     artists = draw_messages_over_time(ts)
     lost = list(artists["lost"].get_ydata())
-    assert lost == sorted(lost) and lost[-1] == sum(ts.drops) == flaky.summary().rejected
+    assert lost == sorted(lost) and lost[-1] == sum(ts.rejected) == flaky.summary().rejected
     assert list(artists["dlq"].get_ydata())[-1] == flaky.summary().dead_lettered
     styles = {artists[k].get_linestyle() for k in ("ready", "waiting", "lost")}
     assert len(styles) == 3  # told apart without colour
@@ -128,14 +128,16 @@ def test_a_run_with_nothing_acked_says_so():
 
 
 def test_the_lesson_charts_draw_the_scenarios():
-    fig, artists = draw_burst_comparison(ride_burst())
-    assert len(fig.axes) == 3 and sum(p.get_height() for p in artists["dropped"]) == 400
-    rows = worker_sweep(workers=(1, 4), until=30)
+    rush = QueueScenario(source=Spike(base=1, peak=100, start=60, duration=5), processing=0.2, consumers=4,
+                         produce_for=180)  # fmt: skip
+    fig, artists = draw_burst_comparison(ride_burst(rush, until=240))
+    assert len(fig.axes) == 3 and sum(p.get_height() for p in artists["rejected"]) == 400
+    rows = worker_sweep(QueueScenario(source=Poisson(rate=8), processing=0.4), workers=(1, 4), until=30)
     fig, artists = draw_worker_sweep(rows, rate=8.0)
     assert list(artists["throughput"].get_xdata()) == [1, 4]
-    rows = sync_vs_queue(rates=(4.0, 20.0), until=30)
+    rows = sync_vs_queue(QueueScenario(processing=0.05, consumers=2, poll_interval=0.5), rates=(4.0, 20.0), until=30)
     fig, artists = draw_sync_vs_queue(rows)
     assert list(artists["queue_p99"].get_ydata()) == [r.queue_p99 for r in rows]
-    runs = {"at once": failure_drill(RetryPolicy(backoff="none", max_attempts=3), until=25, drain_limit=5)}
+    runs = {"at once": simulate(failure_drill(RetryPolicy(backoff="none", max_attempts=3), produce_for=25), until=30)}
     fig, artists = draw_retry_storm(runs, outage=(20, 30), xmax=40)
     assert set(artists) == {"at once"} and fig.axes[0].get_xlim() == (0, 40)
