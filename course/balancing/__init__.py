@@ -1,31 +1,35 @@
 """Lesson 2, the load balancer: strategies, consistent hashing, health checks, L4 vs L7, scaling.
 
->>> from course.balancing import BalancerScenario, Workload, simulate
->>> scenario = BalancerScenario(backends=3, strategy="least_connections", workload=Workload(rate=100))
->>> simulate(scenario, until=5).summary().failed
-0
+The package's one shape: a frozen `BalancerScenario` (the system), `simulate(scenario, until=, seed=)`
+(the run), `BalancerResults` (records, `summary()`, `timeseries(bin)`).
+
+>>> from course.balancing import BalancerScenario, simulate
+>>> results = simulate(BalancerScenario.example(), until=20, seed=0)
+>>> print(results.summary())
+1,305 of 1,377 requests served, 62 failed, 0 rejected, 10 unfinished.
+p50 72 ms, p95 309 ms, p99 434 ms; busiest backend b3, 75% busy.
+b0 died at 6 s, out of rotation after 4.5 s: 62 requests sent to it while dead.
 """
 
-from .backend import STATES, Backend, LiveBackend, backend_pool
-from .balancer import simulate
-from .bins import balls_into_bins
+from .backend import BACKEND_STATES, MAX_BACKENDS, Backend, backend_pool
+from .bins import MAX_BALLS, balls_into_bins
 from .health import HealthCheck, HealthState, Outage, PassiveCheck, Slowdown
-from .layers import L4, L7, TLS, Route, as_layer
+from .layers import L4, L7, LAYERS, TLS, L7Route, as_layer
+from .reports import BackendStats, OutageReport, ScaleReport
 from .results import (
-    OUTCOMES,
-    BackendStats,
+    BALANCER_OUTCOMES,
+    HTTP_STATUS,
     BalancerRecord,
     BalancerResults,
     BalancerSummary,
     BalancerTimeSeries,
-    OutageReport,
 )
-from .ring import RING_SIZE, ConsistentHashRing, EmptyRingError, keys_moved, stable_hash
-from .scaling import Autoscaler, Scale, ScaleReport
-from .scenario import BalancerScenario
+from .ring import MAX_POINTS, RING_SIZE, ConsistentHashRing, EmptyRingError, keys_moved, stable_hash
+from .scaling import Autoscaler, Scale
+from .scenario import EXAMPLE_COST, FAILURE_PRESETS, MAX_TIMER_EVENTS, BalancerScenario
+from .simulation import simulate
 from .strategies import (
     STRATEGIES,
-    Candidate,
     ConsistentHash,
     IPHash,
     LeastConnections,
@@ -33,21 +37,30 @@ from .strategies import (
     PowerOfTwo,
     RandomChoice,
     RoundRobin,
-    Strategy,
     WeightedRoundRobin,
     make_strategy,
 )
-from .workload import MAX_REQUESTS, Request, Workload
+from .strategy import Candidate, Strategy
+from .workload import MAX_REQUESTS, Arrival, Workload
 
 __all__ = [
+    "BACKEND_STATES",
+    "BALANCER_OUTCOMES",
+    "EXAMPLE_COST",
+    "FAILURE_PRESETS",
+    "HTTP_STATUS",
     "L4",
     "L7",
+    "LAYERS",
+    "MAX_BACKENDS",
+    "MAX_BALLS",
+    "MAX_POINTS",
     "MAX_REQUESTS",
-    "OUTCOMES",
+    "MAX_TIMER_EVENTS",
     "RING_SIZE",
-    "STATES",
     "STRATEGIES",
     "TLS",
+    "Arrival",
     "Autoscaler",
     "Backend",
     "BackendStats",
@@ -63,17 +76,15 @@ __all__ = [
     "HealthCheck",
     "HealthState",
     "IPHash",
+    "L7Route",
     "LeastConnections",
-    "LiveBackend",
     "Outage",
     "OutageReport",
     "PassiveCheck",
     "PeakEWMA",
     "PowerOfTwo",
     "RandomChoice",
-    "Request",
     "RoundRobin",
-    "Route",
     "Scale",
     "ScaleReport",
     "Slowdown",

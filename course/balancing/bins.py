@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from course.sim import stream
+from course.sim import stream, validate
 
-__all__ = ["balls_into_bins"]
+__all__ = ["MAX_BALLS", "balls_into_bins"]
 
-MAX_BALLS = 10_000_000
-
-
-def _whole(name: str, value: int, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ValueError(f"{name} must be a whole number of at least {low} (got {value!r})")
+MAX_BALLS = 10_000_000  # balls times choices: the draws one call may make
 
 
 def balls_into_bins(n_balls: int, n_bins: int, choices: int = 1, seed: int = 0) -> list[int]:
@@ -30,13 +25,14 @@ def balls_into_bins(n_balls: int, n_bins: int, choices: int = 1, seed: int = 0) 
     >>> max(balls_into_bins(10_000, 10_000, choices=2)) < max(balls_into_bins(10_000, 10_000, choices=1))
     True
     """
-    _whole("n_balls", n_balls, 0)
-    _whole("n_bins", n_bins, 1)
-    _whole("choices", choices, 1)
+    validate.whole("n_balls", n_balls, maximum=MAX_BALLS, why="how many balls to throw")
+    validate.whole("n_bins", n_bins, minimum=1, maximum=MAX_BALLS, why="how many bins the balls land in")
+    validate.whole("choices", choices, minimum=1, maximum=100, why="how many bins each ball looks at")
+    validate.seed(seed)
     if n_balls * choices > MAX_BALLS:
         raise ValueError(
-            f"n_balls * choices = {n_balls * choices:,} is more than the {MAX_BALLS:,} draws this toy makes; "
-            "use fewer balls"
+            f"n_balls must be at most {MAX_BALLS // choices:,} with choices={choices} (got {n_balls:,}): "
+            f"this toy makes at most {MAX_BALLS:,} draws"
         )
     rng = stream(seed, "balls_into_bins")
     uniform = rng.random

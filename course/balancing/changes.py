@@ -1,124 +1,115 @@
-"""The half of a balancer run that changes the pool: health checks, failures and scaling.
+"""What changes the pool during a run: injected failures, scheduled scaling and the autoscaler.
 
-`PoolChanges` is mixed into the run in `balancer.py`, which owns the request path; these
-handlers change what the balancer believes about its backends, or which backends exist.
+Both are run components built inside `simulate`; `Outage`, `Slowdown`, `Scale` and `Autoscaler`
+are their definitions.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
-from .backend import Backend, LiveBackend
-from .scaling import ScaleReport
+from course.sim import Environment
 
-if TYPE_CHECKING:
-    from .scenario import BalancerScenario
+from .backend import Backend
+from .balancer import Balancer
+from .fleet import Fleet, LiveBackend
+from .health import Outage, Slowdown
+from .reports import ScaleReport
+from .scenario import BalancerScenario
+from .strategy import Strategy
+from .watchers import HealthChecker
 
-__all__ = ["KEYS_FOR_MOVES", "PoolChanges"]
+__all__ = ["KEYS_FOR_MOVES", "FailureInjector", "Scaler"]
 
 KEYS_FOR_MOVES = 10_000  # keys checked when reporting how many moved on a scaling change
 
 
-class PoolChanges:
-    """Handlers for probes, passive checks, crashes, slowdowns, scaling and the autoscaler."""
+class FailureInjector:
+    """Makes the scenario's `Outage`s and `Slowdown`s happen on the fleet at their times.
 
-    sc: BalancerScenario
+    A crash loses the requests the backend held (the balancer fails them: their connections were
+    reset); an outage that starts at time 0 starts marked down when there are health checks (they
+    ran before traffic started).
+    """
 
-    # ---- health -------------------------------------------------------------------------
+    def __init__(self, env: Environment, fleet: Fleet, balancer: Balancer, checker: HealthChecker | None):
+        self.env, self.fleet, self.balancer, self.checker = env, fleet, balancer, checker
 
-    def _probe(self, b: LiveBackend) -> None:
-        if b.removed:
-            return
-        check = self.sc.health
-        self.env.schedule(check.interval, self._probe, b)
-        if b.alive:
-            self._probe_result(b, True)
-        else:
-            self.env.schedule(check.timeout, self._probe_result, b, False)
-
-    def _probe_result(self, b: LiveBackend, ok: bool) -> None:
-        if not b.removed and b.health.observe(ok):
-            b.marked_up = b.health.up
-            self._changed(b)
-
-    def _passive_failure(self, b: LiveBackend) -> None:
-        check = self.sc.passive
-        if check is None or b.ejected:
-            return
-        b.fails += 1
-        if b.probation or b.fails >= check.failures:
-            b.ejected, b.fails, b.probation = True, 0, False
-            self.env.schedule(check.ejection, self._uneject, b)
-            self._changed(b)
-
-    def _uneject(self, b: LiveBackend) -> None:
-        b.ejected, b.probation = False, True
-        self._changed(b)
-
-    # ---- failures -----------------------------------------------------------------------
+    def start(self, scenario: BalancerScenario) -> None:
+        """Schedule every failure of `scenario`."""
+        for f in scenario.failures:
+            b = self.fleet.named(scenario.backend_name(f.backend))
+            if isinstance(f, Outage):
+                if f.at == 0:
+                    self._die(b)
+                    if self.checker is not None:
+                        self.checker.down_from_start(b)
+                else:
+                    self.env.schedule_at(f.at, self._die, b)
+                if f.until is not None:
+                    self.env.schedule_at(f.until, self._recover, b)
+            elif isinstance(f, Slowdown):
+                self.env.schedule_at(f.at, self.fleet.slow_down, b, f.factor)
+                if f.until is not None:
+                    self.env.schedule_at(f.until, self.fleet.slow_down, b, 1.0)
 
     def _die(self, b: LiveBackend) -> None:
         if b.removed or not b.alive:
             return
-        now = self.env.now
-        b.die()
-        outage = {"backend": b.name, "died": now, "recovered": None, "marked_down": None, "sent": 0}
-        self.outages.append(outage)
-        self.open_outage[b.name] = outage
-        lost = dict(b.inflight)
-        b.inflight.clear()
-        b.recount()
-        for rid, (sent, attempts) in lost.items():  # connections reset: not safe to retry
-            b.time_in_system += now - sent
-            b.failed += 1
-            self._passive_failure(b)
-            self._finish(self.requests[rid], 502, b.name, now, attempts, "backend died")
-        for conn in list(b.pinned):
-            self._unpin(conn)
-        b.tls_connections.clear()
-        if b.draining:
-            self._remove(b)
-        self._changed(b)
+        lost = self.fleet.die(b)
+        self.balancer.lose(b, lost)
+        self.fleet.buried(b)
 
     def _recover(self, b: LiveBackend) -> None:
-        if b.removed or b.alive:
-            return
-        b.recover()
-        self.open_outage.pop(b.name)["recovered"] = self.env.now
-        self._changed(b)
+        if not (b.removed or b.alive):
+            self.fleet.recover(b)
 
-    def _slow(self, b: LiveBackend, factor: float) -> None:
-        b.slow = factor
-        self._changed(b)
 
-    # ---- scaling ------------------------------------------------------------------------
+class Scaler:
+    """Changes how many backends the fleet has: at the scenario's `Scale` times, and on every tick of
+    its `Autoscaler`. `reports` lists each change; `wanted` the autoscaler's wishes over time.
+    """
 
-    def _scale_to(self, n: int, startup: float, template: Backend | None, reason: str) -> None:
-        active = [b for b in self.members if not b.draining]
+    def __init__(self, env: Environment, scenario: BalancerScenario, fleet: Fleet, strategy: Strategy):
+        self.env, self.scenario, self.fleet, self.strategy = env, scenario, fleet, strategy
+        self.reports: list[ScaleReport] = []
+        self.wanted: list[tuple[float, int]] = [(0.0, len(scenario.names))]
+
+    def start(self) -> None:
+        """Schedule the scenario's scaling changes and the autoscaler's first tick."""
+        for s in self.scenario.scaling:
+            self.env.schedule_at(s.at, self.scale_to, s.to, s.startup, s.template, "scheduled")
+        if self.scenario.autoscaler is not None:
+            self.env.schedule(self.scenario.autoscaler.interval, self._autoscale)
+
+    def scale_to(self, n: int, startup: float, template: Backend | None, reason: str) -> None:
+        """Grow the pool to `n` backends (new ones named on from the last) or drain the newest down to `n`."""
+        fleet = self.fleet
+        active = [b for b in fleet.members if not b.draining]
         before = tuple(b.name for b in active)
         if n > len(active):
-            taken = {b.name for b in self.everyone}
+            taken = {b.name for b in fleet.everyone}
             for _ in range(n - len(active)):
-                k = len(self.everyone)
+                k = len(fleet.everyone)
                 while f"b{k}" in taken:
                     k += 1
                 name = f"b{k}"
                 taken.add(name)
-                self._join(template or Backend(), name, startup)
+                fleet.join(template or Backend(), name, startup)
         else:
             for b in sorted(active, key=lambda b: b.index)[n:]:
-                self._drain(b)
-        after = tuple(b.name for b in self.members if not b.draining)
-        self.scaling.append(ScaleReport(self.env.now, before, after, reason, self._keys_moved(before, after)))
-        self._count_instances()
+                fleet.drain(b)
+        after = tuple(b.name for b in fleet.members if not b.draining)
+        self.reports.append(ScaleReport(self.env.now, before, after, reason, self._keys_moved(before, after)))
+        fleet.count_instances()
 
-    def _keys_moved(self, before: tuple[str, ...], after: tuple[str, ...]) -> float | None:
+    def _keys_moved(self, before: Sequence[str], after: Sequence[str]) -> float | None:
         owners = getattr(self.strategy, "owners", None)
         if owners is None or before == after:
             return None if owners is None else 0.0
-        w = self.sc.workload
+        w = self.scenario.workload
         if self.strategy.name == "ip_hash":
-            keys = list(range(min(w.clients, KEYS_FOR_MOVES)))
+            keys: list[object] = list(range(min(w.clients, KEYS_FOR_MOVES)))
         elif w.keys is None:
             keys = [f"client-{c}" for c in range(min(w.clients, KEYS_FOR_MOVES))]
         else:
@@ -126,33 +117,21 @@ class PoolChanges:
         old, new = owners(keys, before), owners(keys, after)
         return sum(a != b for a, b in zip(old, new, strict=True)) / len(keys)
 
-    def _drain(self, b: LiveBackend) -> None:
-        b.draining = True
-        self._changed(b)
-        if not b.inflight:
-            self._remove(b)
-
-    def _remove(self, b: LiveBackend) -> None:
-        b.removed, b.removed_at = True, self.env.now
-        self.members.remove(b)
-        for conn in list(b.pinned):
-            self._unpin(conn)
-        self._changed(b)
-
     def _autoscale(self) -> None:
-        auto, now = self.sc.autoscaler, self.env.now
+        auto, now, fleet = self.scenario.autoscaler, self.env.now, self.fleet
+        assert auto is not None  # scheduled only when there is one
         self.env.schedule(auto.interval, self._autoscale)
-        running = [b for b in self.members if not (b.draining or b.starting)]
+        running = [b for b in fleet.members if not (b.draining or b.starting)]
         busy = sum(b.busy_time() - b.busy_mark for b in running)
         capacity = sum(b.servers * min(auto.interval, now - b.added) for b in running)
-        for b in self.members:
+        for b in fleet.members:
             b.busy_mark = b.busy_time()
-        active = sum(1 for b in self.members if not b.draining)
+        active = sum(1 for b in fleet.members if not b.draining)
         if capacity > 0 and len(running) == active:  # no decision while new instances start
-            want = auto.desired(active, busy / capacity)
+            want = auto.desired(active, min(1.0, busy / capacity))
             self.wanted.append((now, want))
             recent = [w for t, w in self.wanted if t >= now - auto.stabilization]
             if want < active:
                 want = min(active, max(recent))
             if want != active:
-                self._scale_to(want, auto.startup, auto.template, "autoscaler")
+                self.scale_to(want, auto.startup, auto.template, "autoscaler")

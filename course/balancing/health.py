@@ -7,23 +7,21 @@ in that window fail.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from course.sim import validate
+
+from .backend import MAX_BACKENDS
 
 __all__ = ["HealthCheck", "HealthState", "Outage", "PassiveCheck", "Slowdown"]
 
 
-def _whole(name: str, value: int, why: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a whole number of at least 1 (got {value!r}): {why}")
+MAX_STREAK = 1000  # fall, rise and failures: more checks in a row than any balancer would wait for
 
 
-def _seconds(name: str, value: float, why: str, zero_ok: bool = False) -> None:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isinf(value)
-    if not ok or not (value >= 0 if zero_ok else value > 0):
-        kind = "zero or more" if zero_ok else "a positive number of"
-        raise ValueError(f"{name} must be {kind} seconds (got {value!r}): {why}")
+def _count(name: str, value: object, why: str) -> int:
+    return validate.whole(name, value, minimum=1, maximum=MAX_STREAK, why=why)
 
 
 class HealthState:
@@ -44,16 +42,17 @@ class HealthState:
     """
 
     def __init__(self, fall: int = 3, rise: int = 2, up: bool = True):
-        _whole("fall", fall, "how many failed checks in a row mark a backend down")
-        _whole("rise", rise, "how many passed checks in a row mark a backend up again")
-        self.fall, self.rise, self.up = fall, rise, bool(up)
+        self.fall = _count("fall", fall, "how many failed checks in a row mark a backend down")
+        self.rise = _count("rise", rise, "how many passed checks in a row mark a backend up again")
+        self.up: bool = validate.instance("up", up, bool, example="up=True (a new backend starts up)")
         self.streak = 0  # results in a row that disagree with the current state
 
     def __repr__(self) -> str:
         return f"HealthState({'up' if self.up else 'down'}, streak={self.streak}, fall={self.fall}, rise={self.rise})"
 
     def observe(self, ok: bool) -> bool:
-        """Take one check result; return True if it flipped the state."""
+        """Take one check result (True: passed); return True if it flipped the state."""
+        validate.instance("ok", ok, bool, example="observe(True) for a passed check")
         if ok == self.up:
             self.streak = 0
             return False
@@ -65,6 +64,8 @@ class HealthState:
 
     def replay(self, results: Iterable[bool]) -> list[str]:
         """Feed `results` in order; the state ("up" or "down") after each one."""
+        if isinstance(results, (str, bytes)) or not isinstance(results, Iterable):
+            raise ValueError(f"results must be a list of True/False check results (got {results!r})")
         out = []
         for ok in results:
             self.observe(ok)
@@ -96,11 +97,11 @@ class HealthCheck:
     rise: int = 2
     timeout: float = 1.0
 
-    def __post_init__(self):
-        _seconds("interval", self.interval, "the time between two probes of a backend")
-        _whole("fall", self.fall, "how many failed probes in a row mark a backend down")
-        _whole("rise", self.rise, "how many passed probes in a row mark a backend up again")
-        _seconds("timeout", self.timeout, "how long a probe waits for an answer", zero_ok=True)
+    def __post_init__(self) -> None:
+        validate.duration("interval", self.interval, positive=True, why="the time between two probes of a backend")
+        _count("fall", self.fall, "how many failed probes in a row mark a backend down")
+        _count("rise", self.rise, "how many passed probes in a row mark a backend up again")
+        validate.duration("timeout", self.timeout, why="how long a probe waits for an answer")
         if self.timeout > self.interval:
             raise ValueError(
                 f"timeout must not exceed interval (got timeout={self.timeout!r}, interval={self.interval!r}): "
@@ -131,22 +132,23 @@ class PassiveCheck:
     failures: int = 3
     ejection: float = 10.0
 
-    def __post_init__(self):
-        _whole("failures", self.failures, "how many failed requests in a row eject a backend")
-        _seconds("ejection", self.ejection, "how long an ejected backend gets no traffic")
+    def __post_init__(self) -> None:
+        _count("failures", self.failures, "how many failed requests in a row eject a backend")
+        validate.duration("ejection", self.ejection, positive=True, why="how long an ejected backend gets no traffic")
 
 
-def _backend_ref(value: str | int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (str, int)) or (isinstance(value, int) and value < 0):
-        raise ValueError(f"backend must be a backend's name like 'b0' or its position 0, 1, ... (got {value!r})")
+def _backend_ref(value: object) -> None:
+    if isinstance(value, str):
+        return
+    validate.whole("backend", value, maximum=MAX_BACKENDS, why="a backend's name like 'b0' or its position 0, 1, ...")
 
 
-def _window(at: float, until: float | None) -> None:
-    _seconds("at", at, "the time the failure starts", zero_ok=True)
+def _window(at: object, until: object) -> None:
+    validate.duration("at", at, why="the time the failure starts, in simulated seconds")
     if until is not None:
-        _seconds("until", until, "the time the backend is well again (None: never)")
-        if not until > at:
-            raise ValueError(f"until must come after at (got at={at!r}, until={until!r})")
+        end = validate.duration("until", until, why="the time the backend is well again (None: never)")
+        if not end > at:  # type: ignore[operator]
+            raise ValueError(f"until must come after at (got at={at!r}, until={until!r}): None means never")
 
 
 @dataclass(frozen=True)
@@ -165,7 +167,7 @@ class Outage:
     at: float
     until: float | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _backend_ref(self.backend)
         _window(self.at, self.until)
 
@@ -184,9 +186,7 @@ class Slowdown:
     factor: float = 4.0
     until: float | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _backend_ref(self.backend)
         _window(self.at, self.until)
-        f = self.factor
-        if isinstance(f, bool) or not isinstance(f, (int, float)) or not f > 0 or math.isinf(f):
-            raise ValueError(f"factor must be a positive number (got {f!r}): 4.0 makes every request 4 times slower")
+        validate.number("factor", self.factor, positive=True, maximum=1e6, why="4.0 makes every request 4 times slower")

@@ -7,15 +7,24 @@ route by path or header, terminates TLS and can cache.
 
 from __future__ import annotations
 
-import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-__all__ = ["L4", "L7", "TLS", "Route", "as_layer"]
+from course.sim import validate
+
+__all__ = ["L4", "L7", "LAYERS", "TLS", "L7Route", "as_layer"]
+
+MAX_TLS_SECONDS = 10.0  # CPU seconds for one handshake or one request: far beyond any real cost
 
 
-def _seconds(name: str, value: float, why: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0 or math.isinf(value):
-        raise ValueError(f"{name} must be zero or more seconds (got {value!r}): {why}")
+class Routable(Protocol):
+    """What an L7 rule reads of a request: its path and its header."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def header(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -33,9 +42,10 @@ class TLS:
     handshake: float = 0.002
     per_request: float = 0.0002
 
-    def __post_init__(self):
-        _seconds("handshake", self.handshake, "the CPU time of one TLS handshake")
-        _seconds("per_request", self.per_request, "the CPU time to encrypt one request and its response")
+    def __post_init__(self) -> None:
+        why = "CPU seconds on a CPU of speed 1"
+        validate.duration("handshake", self.handshake, maximum=MAX_TLS_SECONDS, why="the " + why + " per handshake")
+        validate.duration("per_request", self.per_request, maximum=MAX_TLS_SECONDS, why="the " + why + " per request")
 
 
 @dataclass(frozen=True)
@@ -58,27 +68,41 @@ class L4:
 
 
 @dataclass(frozen=True)
-class Route:
+class L7Route:
     """Send requests whose path starts with `path` (or whose header equals `header`) only to `backends`.
 
-    >>> Route(path="/static", backends=("b0", "b1"))
-    Route(path='/static', header=None, backends=('b0', 'b1'))
+    An L7 rule: the balancer reads the HTTP request to apply it (an L4 balancer cannot).
+
+    >>> L7Route(path="/static", backends=("b0", "b1"))
+    L7Route(path='/static', header=None, backends=('b0', 'b1'))
+    >>> L7Route(path="/static", header="beta", backends=("b0",))
+    Traceback (most recent call last):
+    ...
+    ValueError: an L7Route matches on exactly one of path='/prefix' or header='value' (got path='/static', ...)
     """
 
     path: str | None = None
     header: str | None = None
     backends: tuple[str, ...] = ()
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
+        if self.path is not None:
+            validate.instance("path", self.path, str, example="path='/static'")
+        if self.header is not None:
+            validate.instance("header", self.header, str, example="header='beta'")
         if (self.path is None) == (self.header is None):
-            raise ValueError("a Route matches on exactly one of path='/prefix' or header='value'")
-        if isinstance(self.backends, str) or not self.backends or not all(isinstance(b, str) for b in self.backends):
             raise ValueError(
-                f"backends must be a non-empty tuple of backend names like ('b0', 'b1') (got {self.backends!r})"
+                "an L7Route matches on exactly one of path='/prefix' or header='value' "
+                f"(got path={self.path!r}, header={self.header!r})"
             )
-        object.__setattr__(self, "backends", tuple(self.backends))
+        names = self.backends
+        if isinstance(names, str) or not isinstance(names, Sequence) or not names:
+            raise ValueError(f"backends must be a non-empty tuple of backend names like ('b0', 'b1') (got {names!r})")
+        for name in names:
+            validate.instance("backends", name, str, example="backends=('b0', 'b1')")
+        object.__setattr__(self, "backends", tuple(names))
 
-    def matches(self, request) -> bool:
+    def matches(self, request: Routable) -> bool:
         """Whether `request` (with `path` and `header`) takes this route."""
         if self.path is not None:
             return request.path.startswith(self.path)
@@ -95,32 +119,37 @@ class L7:
 
     >>> L7()
     L7(routes=(), workers=2, cache_ttl=0.0, cacheable=('/static',))
-    >>> L7(routes=(Route(path="/static", backends=("b0",)),)).routes[0].backends
+    >>> L7(routes=(L7Route(path="/static", backends=("b0",)),)).routes[0].backends
     ('b0',)
     """
 
-    routes: tuple[Route, ...] = ()
+    routes: tuple[L7Route, ...] = ()
     workers: int = 2
     cache_ttl: float = 0.0
     cacheable: tuple[str, ...] = ("/static",)
 
     name = "L7"
 
-    def __post_init__(self):
-        if isinstance(self.routes, Route):
-            object.__setattr__(self, "routes", (self.routes,))
-        if not all(isinstance(r, Route) for r in self.routes):
-            raise ValueError(f"routes must be a tuple of Route(...) rules (got {self.routes!r})")
-        object.__setattr__(self, "routes", tuple(self.routes))
-        if isinstance(self.workers, bool) or not isinstance(self.workers, int) or self.workers < 1:
+    def __post_init__(self) -> None:
+        routes = (self.routes,) if isinstance(self.routes, L7Route) else self.routes
+        example = "routes=(L7Route(path='/static', backends=('b0',)),)"
+        if isinstance(routes, str) or not isinstance(routes, Sequence):
             raise ValueError(
-                f"workers must be a whole number of at least 1 (got {self.workers!r}): the balancer's CPUs for TLS"
+                f"routes must be a tuple of L7Route(...) rules (got {self.routes!r}): for example {example}"
             )
-        _seconds("cache_ttl", self.cache_ttl, "how long a cached response stays fresh (0: no cache)")
-        if isinstance(self.cacheable, str):
-            object.__setattr__(self, "cacheable", (self.cacheable,))
+        for route in routes:
+            validate.instance("routes", route, L7Route, example=example)
+        object.__setattr__(self, "routes", tuple(routes))
+        validate.whole("workers", self.workers, minimum=1, maximum=1000, why="the balancer's CPUs for TLS")
+        validate.duration("cache_ttl", self.cache_ttl, why="how long a cached response stays fresh (0: no cache)")
+        cacheable = (self.cacheable,) if isinstance(self.cacheable, str) else self.cacheable
+        if not isinstance(cacheable, Sequence):
+            raise ValueError(f"cacheable must be a path prefix or a tuple of them, like '/static' (got {cacheable!r})")
+        for prefix in cacheable:
+            validate.instance("cacheable", prefix, str, example="cacheable=('/static', '/images')")
+        object.__setattr__(self, "cacheable", tuple(cacheable))
 
-    def route_for(self, request) -> Route | None:
+    def route_for(self, request: Routable) -> L7Route | None:
         """The first route `request` matches, or None (any backend may take it)."""
         for route in self.routes:
             if route.matches(request):
@@ -128,14 +157,22 @@ class L7:
         return None
 
 
-def as_layer(value: L4 | L7 | str) -> L4 | L7:
-    """Accept L4(), L7(...) or the names "L4" / "L7".
+LAYERS = ("L7", "L4")  # the names `as_layer` accepts: per request, per connection
+
+
+def as_layer(layer: L4 | L7 | str) -> L4 | L7:
+    """Accept L4(), L7(...) or the names "L4" / "L7" (any case).
 
     >>> as_layer("l4")
     L4()
+    >>> as_layer("L3")
+    Traceback (most recent call last):
+    ...
+    ValueError: layer must be one of 'L7', 'L4' (got 'L3')
     """
-    if isinstance(value, (L4, L7)):
-        return value
-    if isinstance(value, str) and value.strip().upper() in ("L4", "L7"):
-        return L4() if value.strip().upper() == "L4" else L7()
-    raise ValueError(f"unknown layer {value!r}: choose 'L4' (per connection) or 'L7' (per request), or L7(routes=...)")
+    if isinstance(layer, (L4, L7)):
+        return layer
+    name = layer.strip().upper() if isinstance(layer, str) else layer
+    if name not in LAYERS:
+        validate.choice("layer", layer, LAYERS)  # raises, listing the names
+    return L4() if name == "L4" else L7()

@@ -1,47 +1,86 @@
-"""What a balancer run produced: one flat record per request, per-backend stats, outages, time series."""
+"""What a balancer run produced: one flat record per request, the summary, time series, and the whole results.
+
+Every request ends with one outcome from `course.sim.OUTCOMES`: served, failed (a dead backend: an
+HTTP 502), rejected (a full queue or no backend up: a 503) or unfinished when the run ended.
+"""
 
 from __future__ import annotations
 
-import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from course.sim import format_duration, percentile
+from course.sim import RunResults, SummaryBase, format_duration, percentile, percentiles, seconds, share, validate
 
-from .scaling import ScaleReport
+from .reports import BackendStats, OutageReport, ScaleReport, _count, _latency, _time
+from .scenario import BalancerScenario
 
 __all__ = [
-    "OUTCOMES",
-    "BackendStats",
+    "BALANCER_OUTCOMES",
+    "HTTP_STATUS",
     "BalancerRecord",
     "BalancerResults",
     "BalancerSummary",
     "BalancerTimeSeries",
-    "OutageReport",
 ]
 
-OUTCOMES = {200: "served", 502: "failed", 503: "dropped", 0: "unfinished"}
+BALANCER_OUTCOMES = ("served", "failed", "rejected", "unfinished")  # the words of course.sim.OUTCOMES used here
+HTTP_STATUS = {"served": 200, "failed": 502, "rejected": 503}  # what a client of the balancer receives
 
 
-class BalancerRecord(NamedTuple):
-    """One request's fate, counted exactly once.
-
-    `status` is 200 (served), 502 (failed: its backend was dead or died while serving it),
-    503 (dropped: the backend's queue was full, or no backend was up) or 0 (unfinished
-    when the run ended). `backend` is the last backend tried ("" if none, "cache" for a
-    cache hit); `attempts` counts backends tried; `note` says why it failed or was dropped.
-    """
-
+class _RecordFields(NamedTuple):
     request: int
     arrival: float
     start: float
     end: float
     backend: str
-    status: int
+    outcome: str
     attempts: int
     connection: int
     client: int
     note: str
+
+
+class BalancerRecord(_RecordFields):
+    """One request's fate, counted exactly once.
+
+    `outcome` is "served", "failed" (its backend was dead or died while serving it: a 502),
+    "rejected" (the backend's queue was full, or no backend was up: a 503) or "unfinished"
+    (when the run ended). `backend` is the last backend tried ("" if none, "cache" for a
+    cache hit); `attempts` counts backends tried; `note` says why it failed or was rejected.
+
+    >>> r = BalancerRecord(0, 1.0, 1.0, 1.25, "b0", "served", 1, 0, 7, "")
+    >>> r.latency, r.http_status
+    (0.25, 200)
+    """
+
+    __slots__ = ()
+
+    def __new__(
+        cls,
+        request: int,
+        arrival: float,
+        start: float,
+        end: float,
+        backend: str,
+        outcome: str,
+        attempts: int,
+        connection: int,
+        client: int,
+        note: str,
+    ) -> BalancerRecord:
+        _count("request", request)
+        for name, t in (("arrival", arrival), ("start", start), ("end", end)):
+            _time(name, t)
+        if not arrival <= start <= end:
+            raise ValueError(f"start must lie from arrival to end (got {arrival!r}, {start!r}, {end!r})")
+        validate.instance("backend", backend, str, example="backend='b0'")
+        validate.choice("outcome", outcome, BALANCER_OUTCOMES)
+        for name, n in (("attempts", attempts), ("connection", connection), ("client", client)):
+            _count(name, n)
+        validate.instance("note", note, str, example="note='queue full'")
+        fields = (request, arrival, start, end, backend, outcome, attempts, connection, client, note)
+        return super().__new__(cls, *fields)
 
     @property
     def latency(self) -> float:
@@ -54,105 +93,69 @@ class BalancerRecord(NamedTuple):
         return self.start - self.arrival
 
     @property
-    def outcome(self) -> str:
-        """ "served", "failed", "dropped" or "unfinished"."""
-        return OUTCOMES[self.status]
+    def http_status(self) -> int | None:
+        """The HTTP status the client received: 200, 502 or 503 (None while unfinished)."""
+        return HTTP_STATUS.get(self.outcome)
 
 
-@dataclass(frozen=True)
-class BalancerSummary:
-    """The headline numbers of a run; prints as one line. `requests = served + failed + dropped + unfinished`."""
+def _record(*fields: object) -> BalancerRecord:
+    """A record the simulator built from values it already checked (no second check)."""
+    return tuple.__new__(BalancerRecord, fields)
+
+
+@dataclass(frozen=True, repr=False)
+class BalancerSummary(SummaryBase):
+    """The headline numbers of a run: `requests = served + failed + rejected + unfinished`.
+
+    `died` names the first backend that died ("" if none); `detection` is how long the balancer
+    kept sending it traffic (None: it never stopped); `sent_to_dead` counts every request sent to
+    a dead backend. `str()` says it in two or three sentences.
+    """
 
     requests: int
     served: int
     failed: int
-    dropped: int
+    rejected: int
     unfinished: int
-    p50: float
-    p95: float
-    p99: float
-    sent_to_dead: int
     busiest: str
-    busiest_utilization: float
+    sent_to_dead: int
+    died: str
+    died_at: float | None
+    detection: float | None
+    p50: float = seconds()  # fields with a unit come last (the dataclass needs no default after them)
+    p95: float = seconds()
+    p99: float = seconds()
+    busiest_utilization: float = share("busiest backend busy")
 
-    def __repr__(self) -> str:
-        return (
-            f"BalancerSummary(requests={self.requests}, served={self.served}, failed={self.failed}, "
-            f"dropped={self.dropped}, unfinished={self.unfinished}, p50={format_duration(self.p50)}, "
-            f"p95={format_duration(self.p95)}, p99={format_duration(self.p99)}, sent_to_dead={self.sent_to_dead}, "
-            f"busiest={self.busiest} at {self.busiest_utilization:.0%})"
-        )
+    def __post_init__(self) -> None:
+        for name in ("requests", "served", "failed", "rejected", "unfinished", "sent_to_dead"):
+            _count(name, getattr(self, name))
+        if self.served + self.failed + self.rejected + self.unfinished != self.requests:
+            raise ValueError(f"requests must equal served + failed + rejected + unfinished (got {self!r})")
+        for name in ("p50", "p95", "p99"):
+            _latency(name, getattr(self, name))
+        validate.instance("busiest", self.busiest, str, example="busiest='b0'")
+        validate.probability("busiest_utilization", self.busiest_utilization, why="share of worker time busy")
+        validate.instance("died", self.died, str, example="died='b0'")
+        for name in ("died_at", "detection"):
+            if getattr(self, name) is not None:
+                _time(name, getattr(self, name))
 
-
-@dataclass(frozen=True)
-class BackendStats:
-    """One backend over the run: its share of the traffic sent, how busy it was, and its states.
-
-    `share` is its part of all attempts the balancer sent to a backend; `utilization` is busy
-    worker time over worker time while it was in the pool; `mean_in_flight` is the average
-    number of requests queued or in service (Little's law); `timeline` lists
-    `(time, state)` changes with states from `backend.STATES`.
-    """
-
-    name: str
-    speed: float
-    weight: float
-    sent: int
-    served: int
-    failed: int
-    dropped: int
-    sent_while_dead: int
-    share: float
-    utilization: float
-    mean_in_flight: float
-    max_in_flight: int
-    p99: float
-    added: float
-    removed: float | None
-    timeline: tuple[tuple[float, str], ...]
-
-    def __repr__(self) -> str:
-        return (
-            f"BackendStats({self.name!r}, speed={self.speed:g}, share={self.share:.0%}, "
-            f"utilization={self.utilization:.0%}, p99={format_duration(self.p99)}, served={self.served}, "
-            f"failed={self.failed}, "
-            f"dropped={self.dropped}, state={self.timeline[-1][1]})"
-        )
-
-    def state_at(self, t: float) -> str:
-        """The backend's state at time `t` ("absent" before it joined)."""
-        current = "absent"
-        for time, state in self.timeline:
-            if time > t:
-                break
-            current = state
-        return current
-
-
-@dataclass(frozen=True)
-class OutageReport:
-    """One outage: when `backend` died and came back, when the balancer stopped sending it
-    traffic (`marked_down`), `detection = marked_down - died`, and how many requests were
-    sent to it while it was dead."""
-
-    backend: str
-    died: float
-    recovered: float | None
-    marked_down: float | None
-    sent_while_dead: int
-
-    @property
-    def detection(self) -> float | None:
-        """Seconds from death until the balancer stopped routing to it (None: it never did)."""
-        return None if self.marked_down is None else self.marked_down - self.died
-
-    def __repr__(self) -> str:
-        detect = "never detected" if self.detection is None else f"detected after {self.detection:.2f} s"
-        back = "" if self.recovered is None else f", back at {self.recovered:g} s"
-        return (
-            f"OutageReport({self.backend!r} died at {self.died:g} s, {detect}, "
-            f"{self.sent_while_dead} requests sent to it while dead{back})"
-        )
+    def lines(self) -> list[str]:
+        """Outcomes first, then latency and the busiest backend, then the first outage if any."""
+        out = [
+            f"{self.served:,} of {self.requests:,} requests served, {self.failed:,} failed, "
+            f"{self.rejected:,} rejected, {self.unfinished:,} unfinished.",
+            f"p50 {format_duration(self.p50)}, p95 {format_duration(self.p95)}, p99 {format_duration(self.p99)}; "
+            f"busiest backend {self.busiest or 'none'}, {self.busiest_utilization:.0%} busy.",
+        ]
+        if self.died:
+            when = "" if self.died_at is None else f" at {self.died_at:g} s"
+            left = "never taken out of rotation"
+            if self.detection is not None:
+                left = f"out of rotation after {self.detection:.1f} s"
+            out.append(f"{self.died} died{when}, {left}: {self.sent_to_dead:,} requests sent to it while dead.")
+        return out
 
 
 @dataclass(frozen=True)
@@ -167,120 +170,150 @@ class BalancerTimeSeries:
     arrivals: list[int]
     served: list[int]
     failed: list[int]
-    dropped: list[int]
+    rejected: list[int]
     p50: list[float]
     p95: list[float]
     p99: list[float]
     per_backend: dict[str, list[int]]
 
+    def __post_init__(self) -> None:
+        for name in ("t", "arrivals", "served", "failed", "rejected", "p50", "p95", "p99"):
+            column = validate.instance(name, getattr(self, name), list, example=f"{name}=[...], one value per bin")
+            if len(column) != len(self.t):
+                raise ValueError(f"{name} must have one value per bin: {len(self.t)} (got {len(column)})")
+        validate.instance("per_backend", self.per_backend, dict, example="per_backend={'b0': [...]}")
 
-class BalancerResults:
+
+class BalancerResults(RunResults):
     """Everything a run produced: `records` (one per request, in arrival order), `backends`
     (a `BackendStats` each, in pool order), `outages`, `scaling` and `instances`
     (`(time, backends taking traffic)` changes).
 
     `tls_seconds` is CPU time spent on TLS by `"balancer"` and `"backends"`.
+
+    >>> from course.balancing import BalancerScenario, simulate
+    >>> res = simulate(BalancerScenario.example(failure="none"), until=5)
+    >>> res.counts()
+    {'served': 347, 'failed': 0, 'rejected': 0, 'unfinished': 2}
     """
+
+    scenario: BalancerScenario
+    records: list[BalancerRecord]
 
     def __init__(
         self,
+        scenario: BalancerScenario,
         records: list[BalancerRecord],
-        backends: list[BackendStats],
-        outages: list[OutageReport],
-        scaling: list[ScaleReport],
-        instances: list[tuple[float, int]],
         until: float,
-        tls_seconds: dict[str, float],
-        scenario: Any = None,
+        backends: Sequence[BackendStats],
+        outages: Sequence[OutageReport] = (),
+        scaling: Sequence[ScaleReport] = (),
+        instances: Sequence[tuple[float, int]] = (),
+        tls_seconds: dict[str, float] | None = None,
     ):
-        self.records = records
-        self.backends = backends
-        self.outages = outages
-        self.scaling = scaling
-        self.instances = instances
-        self.until = until
-        self.tls_seconds = tls_seconds
-        self.scenario = scenario
-
-    def __repr__(self) -> str:
-        return f"BalancerResults({len(self.records)} requests over {self.until:g} s) -> {self.summary()!r}"
+        validate.instance("scenario", scenario, BalancerScenario, example="BalancerScenario.example()")
+        validate.instance("records", records, list, example="records=[BalancerRecord(...), ...]")
+        until = validate.until(until)
+        for name, items, kind in (
+            ("backends", backends, BackendStats),
+            ("outages", outages, OutageReport),
+            ("scaling", scaling, ScaleReport),
+        ):
+            validate.instance(name, items, (list, tuple), example=f"{name}=[]")
+            for item in items:
+                validate.instance(name, item, kind, example=f"a list of {kind.__name__}")
+        validate.instance("instances", instances, (list, tuple), example="instances=[(0.0, 5)]")
+        tls = {"balancer": 0.0, "backends": 0.0} if tls_seconds is None else tls_seconds
+        validate.instance("tls_seconds", tls, dict, example="tls_seconds={'balancer': 0.0, 'backends': 0.0}")
+        super().__init__(scenario, records, until)
+        self.backends = list(backends)
+        self.outages = list(outages)
+        self.scaling = list(scaling)
+        self.instances = list(instances)
+        self.tls_seconds = tls
 
     def backend(self, name: str) -> BackendStats:
         """The stats of backend `name`."""
         for b in self.backends:
             if b.name == name:
                 return b
-        raise KeyError(f"no backend {name!r}; the backends are {[b.name for b in self.backends]}")
+        raise ValueError(f"name must be one of the backends {[b.name for b in self.backends]} (got {name!r})")
 
     @property
     def balancer_utilization(self) -> float:
         """Share of the balancer's CPUs spent on TLS (only an L7 balancer terminating TLS works)."""
-        workers = getattr(getattr(self.scenario, "layer", None), "workers", None)
+        workers = getattr(self.scenario.layer, "workers", None)
         busy = self.tls_seconds.get("balancer", 0.0)
-        return busy / (workers * self.until) if workers and self.until else 0.0
+        return busy / (workers * self.until) if workers else 0.0
 
     def shares(self) -> dict[str, float]:
         """Each backend's share of the traffic sent to backends (they add up to 1 if any was sent)."""
         return {b.name: b.share for b in self.backends}
 
     def counts(self) -> dict[str, int]:
-        """How many requests ended each way: served, failed, dropped, unfinished."""
-        out = dict.fromkeys(OUTCOMES.values(), 0)
+        """How many requests ended each way: served, failed, rejected, unfinished (zeros included)."""
+        out = dict.fromkeys(BALANCER_OUTCOMES, 0)
         for r in self.records:
-            out[OUTCOMES[r.status]] += 1
+            out[r.outcome] += 1
         return out
+
+    def outcomes(self, attribute: str = "outcome") -> dict[str, int]:
+        """How many records ended in each outcome, most common first."""
+        return super().outcomes(attribute)
 
     def latencies(self, backend: str | None = None) -> list[float]:
         """Latencies of served requests (of one backend if given)."""
-        return [r.latency for r in self.records if r.status == 200 and (backend is None or r.backend == backend)]
+        if backend is not None:
+            self.backend(backend)  # checks the name
+        return [r.latency for r in self.records if r.outcome == "served" and (backend is None or r.backend == backend)]
 
     def summary(self) -> BalancerSummary:
-        """Outcomes, latency percentiles of served requests, requests sent to dead backends, the busiest backend."""
+        """Outcomes, latency percentiles of served requests, the busiest backend, the first outage."""
         counts = self.counts()
-        served = self.latencies()
+        p50, p95, p99 = percentiles(self.latencies(), (50, 95, 99))
         busiest = max(self.backends, key=lambda b: b.utilization, default=None)
+        first = self.outages[0] if self.outages else None
         return BalancerSummary(
             requests=len(self.records),
             served=counts["served"],
             failed=counts["failed"],
-            dropped=counts["dropped"],
+            rejected=counts["rejected"],
             unfinished=counts["unfinished"],
-            p50=percentile(served, 50),
-            p95=percentile(served, 95),
-            p99=percentile(served, 99),
-            sent_to_dead=sum(b.sent_while_dead for b in self.backends),
+            p50=p50,
+            p95=p95,
+            p99=p99,
             busiest=busiest.name if busiest else "",
             busiest_utilization=busiest.utilization if busiest else 0.0,
+            sent_to_dead=sum(b.sent_while_dead for b in self.backends),
+            died=first.backend if first else "",
+            died_at=first.died if first else None,
+            detection=first.detection if first else None,
         )
 
     def timeseries(self, bin: float = 1.0) -> BalancerTimeSeries:
         """Counts and latency percentiles per `bin` seconds."""
-        if isinstance(bin, bool) or not isinstance(bin, (int, float)) or not bin > 0 or math.isinf(bin):
-            raise ValueError(f"bin must be a positive number of seconds (got {bin!r}), e.g. bin=1.0")
-        n = max(1, math.ceil(self.until / bin - 1e-9))
-        if n > 100_000:
-            raise ValueError(f"bin={bin!r} cuts {self.until:g} s into {n:,} bins; use a wider bin")
-        arrivals, served, failed, dropped = [0] * n, [0] * n, [0] * n, [0] * n
+        n, width = self.bins(bin)
+        arrivals, served, failed, rejected = [0] * n, [0] * n, [0] * n, [0] * n
         lat: list[list[float]] = [[] for _ in range(n)]
         per = {b.name: [0] * n for b in self.backends}
         for r in self.records:
-            arrivals[min(int(r.arrival / bin), n - 1)] += 1
-            k = min(int(r.end / bin), n - 1)
-            if r.status == 200:
+            arrivals[min(int(r.arrival / width), n - 1)] += 1
+            k = min(int(r.end / width), n - 1)
+            if r.outcome == "served":
                 served[k] += 1
                 lat[k].append(r.latency)
                 if r.backend in per:
                     per[r.backend][k] += 1
-            elif r.status == 502:
+            elif r.outcome == "failed":
                 failed[k] += 1
-            elif r.status == 503:
-                dropped[k] += 1
+            elif r.outcome == "rejected":
+                rejected[k] += 1
         return BalancerTimeSeries(
-            t=[i * bin for i in range(n)],
+            t=[i * width for i in range(n)],
             arrivals=arrivals,
             served=served,
             failed=failed,
-            dropped=dropped,
+            rejected=rejected,
             p50=[percentile(x, 50) for x in lat],
             p95=[percentile(x, 95) for x in lat],
             p99=[percentile(x, 99) for x in lat],

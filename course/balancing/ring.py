@@ -10,11 +10,24 @@ import math
 from bisect import bisect_left
 from collections.abc import Hashable, Iterable, Iterator
 
+from course.sim import validate
 from course.sim.hashing import stable_hash
 
-__all__ = ["RING_SIZE", "ConsistentHashRing", "EmptyRingError", "keys_moved", "stable_hash"]
+__all__ = ["MAX_POINTS", "RING_SIZE", "ConsistentHashRing", "EmptyRingError", "keys_moved", "stable_hash"]
 
 RING_SIZE = 2**64  # positions on the ring run from 0 to RING_SIZE - 1
+MAX_POINTS = 1_000_000  # nodes x vnodes: the ring keeps every point in memory
+
+
+def _collection(name: str, value: object, example: str) -> list[Hashable]:
+    """`value` as a list, if it is a collection of hashable items (not a string, which would be split up)."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise ValueError(f"{name} must be a list, like {example} (got {value!r})")
+    items = list(value)
+    for item in items:
+        if not isinstance(item, Hashable):
+            raise ValueError(f"{name} must hold names or numbers, like {example} (got {item!r} in it)")
+    return items
 
 
 class EmptyRingError(LookupError):
@@ -41,16 +54,17 @@ class ConsistentHashRing:
     """
 
     def __init__(self, nodes: Iterable[Hashable] = (), vnodes: int = 100):
-        if isinstance(vnodes, bool) or not isinstance(vnodes, int) or vnodes < 1:
-            raise ValueError(
-                f"vnodes must be a whole number of at least 1 (got {vnodes!r}): "
-                "each node needs at least one point on the ring; 100 or more evens out the load"
-            )
-        self.vnodes = vnodes
+        self.vnodes = validate.whole(
+            "vnodes",
+            vnodes,
+            minimum=1,
+            maximum=10_000,
+            why="each node needs at least one point on the ring; 100 or more evens out the load",
+        )
         self._nodes: list[Hashable] = []
         self._hashes: list[int] = []
         self._owners: list[Hashable] = []
-        for node in nodes:
+        for node in _collection("nodes", nodes, "['cache-a', 'cache-b']"):
             self._check_new(node)
             self._nodes.append(node)
         self._rebuild()
@@ -69,9 +83,16 @@ class ConsistentHashRing:
         """The nodes on the ring, in the order they joined."""
         return list(self._nodes)
 
-    def _check_new(self, node: Hashable) -> None:
+    def _check_new(self, node: object) -> None:
+        if isinstance(node, bool) or not isinstance(node, (str, int)):
+            raise ValueError(f"node must be a name or a whole number, like 'cache-a' (got {node!r})")
         if node in self._nodes:
             raise ValueError(f"node {node!r} is already on the ring: each node joins once")
+        if (len(self._nodes) + 1) * self.vnodes > MAX_POINTS:
+            raise ValueError(
+                f"nodes times vnodes must stay within {MAX_POINTS:,} points on the ring "
+                f"(got {len(self._nodes) + 1} nodes x {self.vnodes} vnodes): use fewer vnodes"
+            )
 
     def _rebuild(self) -> None:
         # Sorting by (position, name) makes even a hash collision independent of join order.
@@ -163,12 +184,14 @@ def keys_moved(
     >>> round(keys_moved(keys, ["a", "b", "c", "d"], ["a", "b", "c", "d", "e"], method="modulo"), 2)
     0.8
     """
-    methods = ("ring", "modulo")
-    if method not in methods:
-        raise ValueError(f"unknown method {method!r}: choose one of {', '.join(map(repr, methods))}")
-    before, after, keys = list(before), list(after), list(keys)
-    if not before or not after:
-        raise ValueError("before and after must each hold at least one node: with no nodes no key has an owner")
+    validate.choice("method", method, ("ring", "modulo"))
+    validate.whole("vnodes", vnodes, minimum=1, maximum=10_000, why="points per node on the ring")
+    keys = _collection("keys", keys, "['user:1', 'user:2']")
+    before = _collection("before", before, "['cache-a', 'cache-b']")
+    after = _collection("after", after, "['cache-a', 'cache-b', 'cache-c']")
+    for name, nodes in (("before", before), ("after", after)):
+        if not nodes:
+            raise ValueError(f"{name} must hold at least one node (got []): with no nodes no key has an owner")
     if not keys:
         return math.nan
     if method == "ring":

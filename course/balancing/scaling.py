@@ -4,24 +4,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from .backend import Backend
+from course.sim import validate
 
-__all__ = ["Autoscaler", "Scale", "ScaleReport"]
+from .backend import MAX_BACKENDS, Backend
 
-
-def _time(name: str, value: float, zero_ok: bool = True) -> None:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isinf(value)
-    if not ok or not (value >= 0 if zero_ok else value > 0):
-        kind = "zero or more" if zero_ok else "a positive number of"
-        raise ValueError(f"{name} must be {kind} seconds (got {value!r})")
+__all__ = ["Autoscaler", "Scale"]
 
 
-def _count(name: str, value: int, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ValueError(f"{name} must be a whole number of at least {low} (got {value!r})")
+def _template(value: object) -> None:
+    if value is not None:
+        validate.instance("template", value, Backend, example="template=Backend(speed=2.0)")
 
 
 @dataclass(frozen=True)
@@ -35,6 +28,10 @@ class Scale:
 
     >>> Scale(at=10, to=8)
     Scale(at=10, to=8, startup=0.0, template=None)
+    >>> Scale(at=10, to=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: to must be a whole number of at least 1 (got 0): the pool keeps at least one backend
     """
 
     at: float
@@ -42,10 +39,11 @@ class Scale:
     startup: float = 0.0
     template: Backend | None = None
 
-    def __post_init__(self):
-        _time("at", self.at)
-        _count("to", self.to, 1)
-        _time("startup", self.startup)
+    def __post_init__(self) -> None:
+        validate.duration("at", self.at, why="when the pool changes, in simulated seconds")
+        validate.whole("to", self.to, minimum=1, maximum=MAX_BACKENDS, why="the pool keeps at least one backend")
+        validate.duration("startup", self.startup, why="seconds before a new instance takes traffic")
+        _template(self.template)
 
 
 @dataclass(frozen=True)
@@ -73,38 +71,29 @@ class Autoscaler:
     stabilization: float = 30.0
     template: Backend | None = None
 
-    def __post_init__(self):
-        t = self.target
-        if isinstance(t, bool) or not isinstance(t, (int, float)) or not 0 < t <= 1:
-            raise ValueError(f"target must be a utilization above 0 and at most 1 (got {t!r}), e.g. 0.6")
-        _time("interval", self.interval, zero_ok=False)
-        _count("min_backends", self.min_backends, 1)
-        _count("max_backends", self.max_backends, self.min_backends)
-        _time("startup", self.startup)
-        _time("stabilization", self.stabilization)
-        tol = self.tolerance
-        if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 <= tol < 1:
-            raise ValueError(f"tolerance must be at least 0 and below 1 (got {tol!r}), e.g. 0.1")
+    def __post_init__(self) -> None:
+        validate.number("target", self.target, positive=True, maximum=1.0, why="the utilization to aim for, e.g. 0.6")
+        validate.duration("interval", self.interval, positive=True, why="seconds between two decisions")
+        validate.whole("min_backends", self.min_backends, minimum=1, maximum=MAX_BACKENDS, why="the fewest instances")
+        validate.whole(
+            "max_backends",
+            self.max_backends,
+            minimum=self.min_backends,
+            maximum=MAX_BACKENDS,
+            why="the most instances, at least min_backends",
+        )
+        validate.duration("startup", self.startup, why="seconds before a new instance takes traffic")
+        validate.number(
+            "tolerance", self.tolerance, minimum=0.0, maximum=0.99, why="no change while this close to the target"
+        )
+        validate.duration("stabilization", self.stabilization, why="seconds of wishes a scale-down looks back over")
+        _template(self.template)
 
     def desired(self, backends: int, utilization: float) -> int:
         """How many instances to run when `backends` run at `utilization` on average."""
+        validate.whole("backends", backends, minimum=1, maximum=MAX_BACKENDS, why="instances running now")
+        validate.number("utilization", utilization, minimum=0.0, maximum=1.0, why="the share of worker time busy")
         if abs(utilization / self.target - 1) <= self.tolerance:
             return backends
         want = math.ceil(backends * utilization / self.target - 1e-9)
         return max(self.min_backends, min(self.max_backends, want))
-
-
-@dataclass(frozen=True)
-class ScaleReport:
-    """One change of the pool: when, the instances taking traffic before and after, why, and the
-    share of keys that changed backend (for hash-based strategies; None otherwise)."""
-
-    time: float
-    before: tuple[str, ...]
-    after: tuple[str, ...]
-    reason: str
-    keys_moved: float | None
-
-    def __repr__(self) -> str:
-        moved = "" if self.keys_moved is None else f", keys_moved={self.keys_moved:.0%}"
-        return f"ScaleReport(t={self.time:g} s, {len(self.before)} -> {len(self.after)} backends, {self.reason}{moved})"

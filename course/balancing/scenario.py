@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
-from .backend import Backend, backend_pool
+from course.sim import LogNormal, validate
+
+from .backend import MAX_BACKENDS, Backend, backend_pool
 from .health import HealthCheck, Outage, PassiveCheck, Slowdown
 from .layers import L4, L7, TLS, as_layer
 from .scaling import Autoscaler, Scale
-from .strategies import Strategy, make_strategy
+from .strategies import Strategy, WeightedRoundRobin, make_strategy
 from .workload import Workload
 
-__all__ = ["MAX_TIMER_EVENTS", "BalancerScenario"]
+__all__ = ["EXAMPLE_COST", "FAILURE_PRESETS", "MAX_TIMER_EVENTS", "BalancerScenario"]
 
 MAX_TIMER_EVENTS = 1_000_000  # probes and autoscaler ticks: bounded so no setting can hang a run
+EXAMPLE_COST = 0.05  # the example's mean seconds of work per request at speed 1 (20 requests/s per backend)
+FAILURE_PRESETS: dict[str, tuple[Outage | Slowdown, ...]] = {
+    "none": (),
+    "b0 dies at 6 s": (Outage("b0", at=6.0),),
+    "b0 dies at 6 s, back at 14 s": (Outage("b0", at=6.0, until=14.0),),
+    "b0 turns 5× slower at 6 s": (Slowdown("b0", at=6.0, factor=5.0),),
+}
 
 
 @dataclass(frozen=True)
@@ -42,11 +51,11 @@ class BalancerScenario:
     >>> BalancerScenario(backends=0)
     Traceback (most recent call last):
     ...
-    ValueError: backends must be at least 1 (got 0): a load balancer needs somewhere to send traffic
+    ValueError: backends must be a whole number of at least 1 (got 0): a load balancer needs somewhere to send traffic
     >>> BalancerScenario(failures=(Outage("b9", at=1.0),))
     Traceback (most recent call last):
     ...
-    ValueError: Outage names backend 'b9', which is not in the pool; the backends are 'b0', 'b1', 'b2', 'b3', 'b4'
+    ValueError: failures must name backends in the pool: 'b0', 'b1', 'b2', 'b3', 'b4' (got Outage(...'b9'...))
     """
 
     backends: int | Sequence[Backend] = 5
@@ -62,82 +71,110 @@ class BalancerScenario:
     autoscaler: Autoscaler | None = None
     tls: TLS | None = None
 
-    def __post_init__(self):
-        specs = self.backends
-        if isinstance(specs, int) and not isinstance(specs, bool):
-            specs = backend_pool(specs)
-        if isinstance(specs, Backend):
-            specs = (specs,)
-        if isinstance(specs, (str, bytes)) or not isinstance(specs, Sequence) or not specs:
-            backend_pool(0 if isinstance(specs, Sequence) else specs)  # raises the one clear message
-        if not all(isinstance(b, Backend) for b in specs):
-            raise ValueError(f"backends must be a number or a sequence of Backend(...) (got {self.backends!r})")
-        names, named = [], []
-        for i, spec in enumerate(specs):
-            name = spec.name or f"b{i}"
-            if name in names:
-                raise ValueError(f"two backends are named {name!r}: give each backend its own name")
-            names.append(name)
-            named.append(spec if spec.name else _renamed(spec, name))
-        object.__setattr__(self, "backends", tuple(named))
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "backends", _named(self.backends))
+        names = self.names
         object.__setattr__(self, "strategy", make_strategy(self.strategy))
-        if not isinstance(self.workload, Workload):
-            raise ValueError(f"workload must be a Workload(...) (got {self.workload!r})")
+        validate.instance("workload", self.workload, Workload, example="Workload(rate=100)")
         object.__setattr__(self, "layer", as_layer(self.layer))
-        _expect("health", self.health, HealthCheck, "HealthCheck(interval=2, fall=3, rise=2)")
-        _expect("passive", self.passive, PassiveCheck, "PassiveCheck(failures=3, ejection=10)")
-        _expect("autoscaler", self.autoscaler, Autoscaler, "Autoscaler(target=0.6)")
-        _expect("tls", self.tls, TLS, "TLS(handshake=0.002, per_request=0.0002)")
-        object.__setattr__(self, "failures", _events("failures", self.failures, (Outage, Slowdown)))
-        object.__setattr__(self, "scaling", _events("scaling", self.scaling, (Scale,)))
+        for name, kind, example in (
+            ("health", HealthCheck, "HealthCheck(interval=2, fall=3, rise=2)"),
+            ("passive", PassiveCheck, "PassiveCheck(failures=3, ejection=10)"),
+            ("autoscaler", Autoscaler, "Autoscaler(target=0.6)"),
+            ("tls", TLS, "TLS(handshake=0.002, per_request=0.0002)"),
+        ):
+            if getattr(self, name) is not None:
+                validate.instance(name, getattr(self, name), kind, example=f"None or {example}")
+        object.__setattr__(
+            self, "failures", _events("failures", self.failures, (Outage, Slowdown), "(Outage('b0', at=6),)")
+        )
+        object.__setattr__(self, "scaling", _events("scaling", self.scaling, (Scale,), "(Scale(at=10, to=6),)"))
         for failure in self.failures:
             ref = failure.backend
             if (isinstance(ref, int) and ref >= len(names)) or (isinstance(ref, str) and ref not in names):
                 raise ValueError(
-                    f"{type(failure).__name__} names backend {ref!r}, which is not in the pool; "
-                    f"the backends are {', '.join(map(repr, names))}"
+                    f"failures must name backends in the pool: {', '.join(map(repr, names))} (got {failure!r})"
                 )
         if isinstance(self.layer, L7):
             for route in self.layer.routes:
                 unknown = [b for b in route.backends if b not in names]
                 if unknown:
-                    raise ValueError(f"route {route!r} names unknown backends {unknown}; the backends are {names}")
-        if isinstance(self.retries, bool) or not isinstance(self.retries, int) or not 0 <= self.retries <= 10:
-            raise ValueError(
-                f"retries must be a whole number from 0 to 10 (got {self.retries!r}): how many other backends to try"
-            )
-        ct = self.connect_timeout
-        if isinstance(ct, bool) or not isinstance(ct, (int, float)) or not ct >= 0 or math.isinf(ct):
-            raise ValueError(f"connect_timeout must be zero or more seconds (got {ct!r}): 0 means refused at once")
+                    raise ValueError(
+                        f"layer routes must name backends in the pool: {names} (got {unknown} in {route!r})"
+                    )
+        validate.whole("retries", self.retries, maximum=10, why="how many other backends to try")
+        validate.duration("connect_timeout", self.connect_timeout, maximum=60.0, why="0 means refused at once")
+
+    @classmethod
+    def example(
+        cls,
+        rate: float = 70,
+        backends: int = 5,
+        spread: float = 0.0,
+        cv: float = 1.0,
+        strategy: str = "round robin",
+        interval: float = 2.0,
+        fall: int = 3,
+        rise: int = 2,
+        failure: str = "b0 dies at 6 s, back at 14 s",
+        layer: str = "L7",
+        websockets: float = 0.0,
+    ) -> BalancerScenario:
+        """The lesson's lab system from a few knobs (the defaults are the lab's starting values).
+
+        `backends` with speeds from `1 - spread` to `1 + spread` (weights equal to the speeds
+        under weighted round robin, as an operator who knows them would set); requests costing
+        50 ms on average at speed 1, spread by `cv` (log-normal); `websockets` of them riding
+        long-lived WebSockets; health checks every `interval` seconds (0: none) with a 0.5 s
+        timeout; `failure` one of `FAILURE_PRESETS`; `layer` "L7" or "L4".
+
+        >>> BalancerScenario.example(backends=2, interval=0, failure="none")
+        BalancerScenario(backends=2, strategy=RoundRobin(), workload=Workload(...))
+        >>> BalancerScenario.example(failure="b1 explodes")
+        Traceback (most recent call last):
+        ...
+        ValueError: failure must be one of 'none', 'b0 dies at 6 s', 'b0 dies at 6 s, back at 14 s', ...
+        """
+        validate.rate("rate", rate, why="requests per second")
+        validate.number("cv", cv, minimum=0.0, maximum=10.0, why="0 means every request costs the mean")
+        validate.duration("interval", interval, maximum=3600.0, why="seconds between health checks (0: none)")
+        validate.whole("fall", fall, minimum=1, maximum=1000, why="failed checks in a row that mark a backend down")
+        validate.whole("rise", rise, minimum=1, maximum=1000, why="passed checks in a row that mark it up again")
+        failures = validate.choice("failure", failure, FAILURE_PRESETS)
+        validate.probability("websockets", websockets, why="the share of requests on long-lived WebSockets")
+        chosen = make_strategy(strategy)
+        pool = backend_pool(backends, spread, weighted=isinstance(chosen, WeightedRoundRobin))
+        workload = Workload(rate=rate, service=LogNormal(mean=EXAMPLE_COST, cv=cv), websocket_share=websockets)
+        health = HealthCheck(interval=interval, fall=fall, rise=rise, timeout=min(0.5, interval)) if interval else None
+        return cls(backends=pool, strategy=chosen, workload=workload, layer=layer, health=health, failures=failures)
 
     @property
     def names(self) -> list[str]:
         """The names of the backends at the start."""
-        return [b.name for b in self.backends]
+        return [b.name for b in self.backends]  # type: ignore[union-attr]
 
     def backend_name(self, ref: str | int) -> str:
-        """A backend's name from its name or its position."""
-        return self.names[ref] if isinstance(ref, int) else ref
+        """A backend's name from its name or its position in the pool."""
+        names = self.names
+        if isinstance(ref, str):
+            return validate.choice("ref", ref, names)  # type: ignore[no-any-return]
+        return names[validate.whole("ref", ref, maximum=len(names) - 1, why="a position in the pool, from 0")]
 
-    def check_timers(self, until: float) -> None:
-        """Refuse a run whose health probes or autoscaler ticks alone would need too many events."""
+    def timer_events(self, until: float) -> float:
+        """How many health probes and autoscaler ticks a run of `until` seconds needs at most."""
+        until = validate.until(until)
         most = max(
-            [len(self.backends), *(s.to for s in self.scaling), self.autoscaler.max_backends if self.autoscaler else 0]
+            [len(self.names), *(s.to for s in self.scaling), self.autoscaler.max_backends if self.autoscaler else 0]
         )
-        probes = most * until / self.health.interval if self.health else 0
-        ticks = until / self.autoscaler.interval if self.autoscaler else 0
-        if probes + ticks > MAX_TIMER_EVENTS:
-            raise ValueError(
-                f"health checks and autoscaler ticks for {until:g} s on up to {most} backends need "
-                f"{probes + ticks:,.0f} events, more than the {MAX_TIMER_EVENTS:,} this toy runs: "
-                "raise the interval or shorten the run"
-            )
+        probes = most * until / self.health.interval if self.health else 0.0
+        ticks = until / self.autoscaler.interval if self.autoscaler else 0.0
+        return probes + ticks
 
     def __repr__(self) -> str:
         parts = []
         for f in fields(self):
             value = getattr(self, f.name)
-            default = f.default_factory() if callable(f.default_factory) else f.default  # type: ignore[misc]
+            default: Any = f.default_factory() if callable(f.default_factory) else f.default
             if f.name == "backends":
                 plain = all(b == Backend(name=b.name) for b in value)
                 parts.append(f"backends={len(value)}" if plain else f"backends={list(value)!r}")
@@ -148,20 +185,39 @@ class BalancerScenario:
         return f"BalancerScenario({', '.join(parts)})"
 
 
-def _renamed(spec: Backend, name: str) -> Backend:
-    return replace(spec, name=name)
+def _named(value: object) -> tuple[Backend, ...]:
+    """The backends as a tuple of named `Backend`s ("b0", "b1", ... where no name was given)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        specs: Sequence[object] = backend_pool(value)
+    elif isinstance(value, Backend):
+        specs = (value,)
+    elif isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        specs = value
+        if not specs:
+            backend_pool(0)  # raises the one clear message
+    else:
+        backend_pool(value)  # type: ignore[arg-type]  # raises: not a whole number
+        specs = ()
+    if len(specs) > MAX_BACKENDS:
+        validate.whole("backends", len(specs), maximum=MAX_BACKENDS, why="the toy simulates and draws every backend")
+    names: list[str] = []
+    named: list[Backend] = []
+    for i, item in enumerate(specs):
+        spec = validate.instance("backends", item, Backend, example="backends=[Backend(speed=2.0), Backend()]")
+        name = spec.name or f"b{i}"
+        if name in names:
+            raise ValueError(f"backends must have distinct names (got {name!r} twice): give each backend its own name")
+        names.append(name)
+        named.append(spec if spec.name else replace(spec, name=name))
+    return tuple(named)
 
 
-def _expect(name: str, value: object, kind: type, example: str) -> None:
-    if value is not None and not isinstance(value, kind):
-        raise ValueError(f"{name} must be None or {example} (got {value!r})")
-
-
-def _events(name: str, value: object, kinds: tuple[type, ...]) -> tuple:
+def _events(name: str, value: object, kinds: tuple[type, ...], example: str) -> tuple[Any, ...]:
     if isinstance(value, kinds):
         value = (value,)
-    ok = isinstance(value, Sequence) and not isinstance(value, (str, bytes))
-    if not ok or not all(isinstance(v, kinds) for v in value):
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
         allowed = " or ".join(k.__name__ + "(...)" for k in kinds)
-        raise ValueError(f"{name} must be a sequence of {allowed} (got {value!r})")
+        raise ValueError(f"{name} must be a sequence of {allowed}, like {example} (got {value!r})")
+    for event in value:
+        validate.instance(name, event, kinds, example=example)
     return tuple(value)

@@ -1,26 +1,23 @@
 """Load-balancing strategies: given the backends that can take traffic, pick one for a request.
 
-A strategy sees each candidate backend through a few attributes: `name`, `index` (its
-place in the pool, fixed for its life), `weight` and `in_flight` (what the balancer can
-count: requests queued or in service at L7, open connections at L4). Candidates always come
-in pool order and are never empty. Strategies keep their own state (a pointer, weights,
-latency estimates) and draw randomness from `course.sim.stream(seed, ...)`.
+Each strategy is a `Strategy` (see strategy.py for what it sees of a backend); `STRATEGIES`
+names them all and `make_strategy` builds one from its name.
 """
 
 from __future__ import annotations
 
-import copy
 import math
-from collections.abc import Sequence
-from typing import Any, NamedTuple
+from collections.abc import Hashable, Sequence
+from typing import Any
 
-from course.sim import stream
+from course.sim import stream, validate
 
 from .ring import ConsistentHashRing, stable_hash
+from .strategy import Candidate, Strategy, _Rotating
 
 __all__ = [
     "STRATEGIES",
-    "Candidate",
+    "Candidate",  # re-exported from strategy.py: the examples below build candidates
     "ConsistentHash",
     "IPHash",
     "LeastConnections",
@@ -28,84 +25,9 @@ __all__ = [
     "PowerOfTwo",
     "RandomChoice",
     "RoundRobin",
-    "Strategy",
     "WeightedRoundRobin",
     "make_strategy",
 ]
-
-
-class Candidate(NamedTuple):
-    """What a strategy sees of one backend (the simulator's live backends look the same)."""
-
-    name: str
-    index: int
-    weight: float = 1.0
-    in_flight: int = 0
-
-
-class Strategy:
-    """Base class: `pick(candidates, request, now)` returns one of `candidates`.
-
-    `observe(backend, latency, now)` hears every response (latency-aware strategies use it);
-    `fresh(seed)` returns a copy with its state reset, so one definition can run many times.
-    """
-
-    name = "strategy"
-
-    def __init__(self, seed: int = 0):
-        self.seed = seed
-        self.reset(seed)
-
-    def reset(self, seed: int) -> None:
-        """Forget everything learned so far and reseed."""
-        self.seed = seed
-
-    def fresh(self, seed: int) -> Strategy:
-        """A copy of this strategy with its state reset for a new run with `seed`."""
-        new = copy.copy(self)
-        new.reset(seed)
-        return new
-
-    def options(self) -> dict[str, Any]:
-        """The settings that define this strategy (shown in its repr)."""
-        return {}
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.options().items())
-        return f"{type(self).__name__}({args})"
-
-    def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and self.options() == other.options()  # type: ignore[union-attr]
-
-    def __hash__(self) -> int:
-        return hash((type(self).__name__, tuple(self.options().items())))
-
-    def pick(self, candidates: Sequence[Any], request: Any = None, now: float = 0.0) -> Any:  # pragma: no cover
-        raise NotImplementedError
-
-    def observe(self, backend: Any, latency: float, now: float) -> None:
-        """Hear that `backend` answered after `latency` seconds (most strategies ignore this)."""
-
-
-class _Rotating(Strategy):
-    """Shared tie-break: among candidates tied for the lowest score, take the first whose index
-    comes after the last pick, wrapping around (so ties are shared out in round robin order)."""
-
-    def reset(self, seed: int) -> None:
-        super().reset(seed)
-        self._last = -1
-
-    def _lowest(self, candidates: Sequence[Any], scores: Sequence[Any]) -> Any:
-        best, last, first = min(scores), self._last, None
-        for b, score in zip(candidates, scores, strict=True):
-            if score == best:
-                if b.index > last:
-                    first = b
-                    break
-                if first is None:
-                    first = b
-        self._last = first.index
-        return first
 
 
 class RoundRobin(_Rotating):
@@ -159,6 +81,7 @@ class WeightedRoundRobin(Strategy):
             total += b.weight
             if score > best_score:
                 best, best_score = b, score
+        assert best is not None  # candidates are never empty
         current[best.name] -= total
         return best
 
@@ -262,9 +185,7 @@ class PeakEWMA(_Rotating):
     name = "peak_ewma"
 
     def __init__(self, tau: float = 1.0, seed: int = 0):
-        if isinstance(tau, bool) or not isinstance(tau, (int, float)) or not tau > 0 or math.isinf(tau):
-            raise ValueError(f"tau must be a positive number of seconds (got {tau!r}): how long the memory lasts")
-        self.tau = float(tau)
+        self.tau = validate.duration("tau", tau, positive=True, maximum=1e4, why="how long the latency memory lasts")
         super().__init__(seed)
 
     def options(self) -> dict[str, Any]:
@@ -300,6 +221,17 @@ class PeakEWMA(_Rotating):
         return self._lowest(candidates, scores)
 
 
+def _read(request: Any, attribute: str, strategy: Strategy) -> Any:
+    """The request's `attribute` that a hashing strategy places it by, or an error that says so."""
+    try:
+        return getattr(request, attribute)
+    except AttributeError:
+        raise ValueError(
+            f"request must have a `{attribute}` ({strategy.name} places requests by it): "
+            f"pass an Arrival from a Workload, or SimpleNamespace({attribute}=...)"
+        ) from None
+
+
 class IPHash(Strategy):
     """Send a client to `candidates[stable_hash(client) % len(candidates)]`: the same client
     lands on the same backend while the set of backends is unchanged.
@@ -318,7 +250,7 @@ class IPHash(Strategy):
     name = "ip_hash"
 
     def pick(self, candidates, request=None, now=0.0):
-        return candidates[stable_hash(request.client) % len(candidates)]
+        return candidates[stable_hash(_read(request, "client", self)) % len(candidates)]
 
     def owners(self, keys: Sequence[object], names: Sequence[str]) -> list[str]:
         """Which of `names` (in pool order) each client in `keys` maps to."""
@@ -344,8 +276,7 @@ class ConsistentHash(Strategy):
     name = "consistent_hash"
 
     def __init__(self, vnodes: int = 100, seed: int = 0):
-        ConsistentHashRing(vnodes=vnodes)  # validates vnodes with the ring's own message
-        self.vnodes = vnodes
+        self.vnodes = ConsistentHashRing(vnodes=vnodes).vnodes  # validated with the ring's own message
         super().__init__(seed)
 
     def options(self) -> dict[str, Any]:
@@ -364,9 +295,9 @@ class ConsistentHash(Strategy):
             if len(self._rings) >= 64:
                 self._rings.clear()
             ring = self._rings[names] = ConsistentHashRing(names, self.vnodes)
-        return candidates[names.index(ring.node_for(request.key))]
+        return candidates[names.index(ring.node_for(_read(request, "key", self)))]
 
-    def owners(self, keys: Sequence[object], names: Sequence[str]) -> list[str]:
+    def owners(self, keys: Sequence[object], names: Sequence[str]) -> list[Hashable]:
         """Which of `names` each of `keys` maps to on a ring holding exactly those backends."""
         ring = ConsistentHashRing(names, self.vnodes)
         return [ring.node_for(key) for key in keys]
@@ -385,8 +316,8 @@ STRATEGIES: dict[str, type[Strategy]] = {
 }
 
 
-def make_strategy(name: str | Strategy, seed: int = 0, **options: Any) -> Strategy:
-    """Build a strategy from its name (case, spaces and dashes do not matter).
+def make_strategy(strategy: str | Strategy, seed: int = 0, **options: Any) -> Strategy:
+    """Build a strategy from its name (case, spaces and dashes do not matter), or a fresh copy of one.
 
     >>> make_strategy("Least connections")
     LeastConnections()
@@ -395,17 +326,17 @@ def make_strategy(name: str | Strategy, seed: int = 0, **options: Any) -> Strate
     >>> make_strategy("fastest")
     Traceback (most recent call last):
     ...
-    ValueError: unknown strategy 'fastest': choose one of 'round_robin', 'weighted_round_robin', 'random', \
-'least_connections', 'power_of_two', 'peak_ewma', 'least_response_time', 'ip_hash', 'consistent_hash'
+    ValueError: strategy must be one of 'round_robin', 'weighted_round_robin', 'random', 'least_connections', \
+'power_of_two', 'peak_ewma', 'least_response_time', 'ip_hash', 'consistent_hash' (got 'fastest')
     """
-    if isinstance(name, Strategy):
+    validate.seed(seed)
+    if isinstance(strategy, Strategy):
         if options:
             raise ValueError(f"options {sorted(options)} only apply when the strategy is given by name")
-        return name.fresh(seed)
-    key = name.strip().lower().replace("-", "_").replace(" ", "_") if isinstance(name, str) else None
+        return strategy.fresh(seed)
+    key = strategy.strip().lower().replace("-", "_").replace(" ", "_") if isinstance(strategy, str) else None
     if key not in STRATEGIES:
-        valid = ", ".join(repr(n) for n in STRATEGIES)
-        raise ValueError(f"unknown strategy {name!r}: choose one of {valid}")
+        validate.choice("strategy", strategy, STRATEGIES)  # raises, listing the names
     cls = STRATEGIES[key]
     try:
         return cls(seed=seed, **options)

@@ -10,23 +10,16 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
-from course.sim import Distribution, Exponential, as_distribution, stream
+from course.sim import Constant, Distribution, Exponential, stream, validate
 
-__all__ = ["MAX_REQUESTS", "Request", "Workload"]
+__all__ = ["MAX_REQUESTS", "Arrival", "Workload"]
 
 MAX_REQUESTS = 1_000_000  # a bound so that no slider setting makes a run hang
 
 
-class Request(NamedTuple):
-    """One request: when it arrives, from which client, on which connection, and its work.
-
-    `cost` is the service time in seconds on a backend of speed 1; `key` is what
-    consistent hashing places (the client, or a cache key); `path` and `header` are what
-    an L7 balancer can route on; `first`/`last` mark the ends of its connection.
-    """
-
+class _ArrivalFields(NamedTuple):
     id: int
     arrival: float
     client: int
@@ -40,23 +33,69 @@ class Request(NamedTuple):
     websocket: bool
 
 
-def _choices(name: str, value: tuple | Mapping) -> tuple[tuple[str, float], ...]:
-    items = tuple(value.items()) if isinstance(value, Mapping) else tuple(value)
-    ok = items and all(
-        isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str) and isinstance(item[1], (int, float))
-        for item in items
+class Arrival(_ArrivalFields):
+    """One request as it reaches the balancer: when, from which client, on which connection, and its work.
+
+    `cost` is the service time in seconds on a backend of speed 1; `key` is what
+    consistent hashing places (the client, or a cache key); `path` and `header` are what
+    an L7 balancer can route on; `first`/`last` mark the ends of its connection. A
+    `Workload` draws them (`Workload.arrivals`); building one by hand checks every field.
+
+    >>> Arrival(0, 0.5, client=7, connection=0, key="client-7", path="/api", header="", cost=0.01,
+    ...         first=True, last=True, websocket=False).arrival
+    0.5
+    """
+
+    __slots__ = ()
+
+    def __new__(
+        cls,
+        id: int,
+        arrival: float,
+        client: int,
+        connection: int,
+        key: str,
+        path: str,
+        header: str,
+        cost: float,
+        first: bool,
+        last: bool,
+        websocket: bool,
+    ) -> Arrival:
+        validate.whole("id", id, why="requests are numbered 0, 1, 2, ...")
+        validate.duration("arrival", arrival, why="when it arrives, in simulated seconds")
+        validate.whole("client", client, why="clients are numbered 0, 1, 2, ...")
+        validate.whole("connection", connection, why="connections are numbered 0, 1, 2, ...")
+        for name, text in (("key", key), ("path", path), ("header", header)):
+            validate.instance(name, text, str, example=f"{name}='client-7'" if name == "key" else f"{name}='/api'")
+        validate.duration("cost", cost, why="seconds of work on a backend of speed 1")
+        for name, flag in (("first", first), ("last", last), ("websocket", websocket)):
+            validate.instance(name, flag, bool, example=f"{name}=True")
+        return super().__new__(cls, id, arrival, client, connection, key, path, header, cost, first, last, websocket)
+
+
+def _choices(name: str, value: object) -> tuple[tuple[str, float], ...]:
+    example = "{'/api': 0.9, '/static': 0.1}"
+    items = tuple(value.items()) if isinstance(value, Mapping) else value
+    if isinstance(items, (str, bytes)) or not isinstance(items, tuple | list) or not items:
+        raise ValueError(f"{name} must map names to weights, e.g. {example} (got {value!r})")
+    out = []
+    for item in items:
+        if not (isinstance(item, tuple | list) and len(item) == 2 and isinstance(item[0], str)):
+            raise ValueError(f"{name} must map names to weights, e.g. {example} (got {item!r} in it)")
+        out.append((item[0], validate.number(name, item[1], minimum=0.0, why=f"a weight, e.g. {example}")))
+    if sum(w for _, w in out) <= 0:
+        raise ValueError(f"{name} must have a weight above zero (got {value!r}): e.g. {example}")
+    return tuple(out)
+
+
+def _service(value: object) -> Distribution:
+    if isinstance(value, Distribution):
+        return value
+    seconds = validate.duration(
+        "service", value, positive=True, why="seconds of work per request at speed 1, or Exponential(rate=80.0)"
     )
-    if not ok or any(w < 0 for _, w in items) or sum(w for _, w in items) <= 0:
-        raise ValueError(
-            f"{name} must map names to weights of zero or more, not all zero, e.g. {{'/api': 0.9, '/static': 0.1}} "
-            f"(got {value!r})"
-        )
-    return tuple((p, float(w)) for p, w in items)
-
-
-def _number(name: str, value: float, low: float, why: str, high: float = math.inf) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high or math.isinf(value):
-        raise ValueError(f"{name} must be a number between {low:g} and {high:g} (got {value!r}): {why}")
+    return Constant(seconds)
 
 
 @dataclass(frozen=True)
@@ -73,13 +112,13 @@ class Workload:
 
     Taught in lessons/02_load_balancer.ipynb.
 
-    >>> reqs = Workload(rate=100).requests(until=10, seed=1)
+    >>> reqs = Workload(rate=100).arrivals(until=10, seed=1)
     >>> 900 < len(reqs) < 1100, len({r.connection for r in reqs}) == len(reqs)
     (True, True)
-    >>> ws = Workload.websocket_heavy(rate=100, share=0.8).requests(until=10, seed=1)
+    >>> ws = Workload.websocket_heavy(rate=100, share=0.8).arrivals(until=10, seed=1)
     >>> round(sum(r.websocket for r in ws) / len(ws), 1), len({r.connection for r in ws if r.websocket}) < 60
     (0.8, True)
-    >>> Workload(rate=100).requests(10, seed=2) == Workload(rate=100).requests(10, seed=2)
+    >>> Workload(rate=100).arrivals(10, seed=2) == Workload(rate=100).arrivals(10, seed=2)
     True
     """
 
@@ -95,29 +134,42 @@ class Workload:
     paths: tuple[tuple[str, float], ...] | Mapping[str, float] = (("/api", 1.0),)
     headers: tuple[tuple[str, float], ...] | Mapping[str, float] = (("", 1.0),)
 
-    def __post_init__(self):
-        _number("rate", self.rate, 0, "requests per second on average (0 is silence)")
-        object.__setattr__(self, "service", as_distribution(self.service))
-        if isinstance(self.clients, bool) or not isinstance(self.clients, int) or self.clients < 1:
-            raise ValueError(f"clients must be a whole number of at least 1 (got {self.clients!r})")
-        if self.keys is not None and (isinstance(self.keys, bool) or not isinstance(self.keys, int) or self.keys < 1):
+    def __post_init__(self) -> None:
+        validate.rate("rate", self.rate, why="requests per second on average (0 is silence)")
+        object.__setattr__(self, "service", _service(self.service))
+        validate.whole("clients", self.clients, minimum=1, maximum=10_000_000, why="how many clients send requests")
+        if self.keys is not None:
+            validate.whole("keys", self.keys, minimum=1, why="how many cache keys requests use (None: the client)")
+        validate.number(
+            "requests_per_connection",
+            self.requests_per_connection,
+            minimum=1.0,
+            maximum=1e6,
+            why="1 means one request per connection",
+        )
+        validate.duration("gap", self.gap, positive=True, why="the mean seconds between two requests on one connection")
+        validate.probability("websocket_share", self.websocket_share, why="the share of requests sent over WebSockets")
+        validate.number(
+            "websocket_rate", self.websocket_rate, minimum=0.01, maximum=1e6, why="messages per second on one WebSocket"
+        )
+        validate.duration(
+            "websocket_duration", self.websocket_duration, positive=True, why="how long a WebSocket stays open"
+        )
+        if self.websocket_duration < 0.01:
             raise ValueError(
-                f"keys must be None (the key is the client) or a whole number of at least 1 (got {self.keys!r})"
+                f"websocket_duration must be at least 0.01 s (got {self.websocket_duration!r}): "
+                "how long a WebSocket stays open, on average"
             )
-        _number("requests_per_connection", self.requests_per_connection, 1, "1 means one request per connection")
-        _number("gap", self.gap, 1e-6, "the mean seconds between two requests on one connection")
-        _number("websocket_share", self.websocket_share, 0, "the share of requests sent over WebSockets", high=1)
-        _number("websocket_rate", self.websocket_rate, 0.01, "messages per second on one WebSocket, on average")
-        _number("websocket_duration", self.websocket_duration, 0.01, "how long a WebSocket stays open, on average")
         object.__setattr__(self, "paths", _choices("paths", self.paths))
         object.__setattr__(self, "headers", _choices("headers", self.headers))
 
     @classmethod
-    def websocket_heavy(cls, rate: float = 320.0, share: float = 0.8, **options) -> Workload:
+    def websocket_heavy(cls, rate: float = 320.0, share: float = 0.8, **options: Any) -> Workload:
         """A mix where `share` of the requests ride long-lived WebSockets (chat, live feeds)."""
+        validate.probability("share", share, why="the share of requests sent over WebSockets")
         return cls(rate=rate, websocket_share=share, **options)
 
-    def with_(self, **changes) -> Workload:
+    def with_(self, **changes: Any) -> Workload:
         """A copy with some settings changed (the original is unchanged)."""
         return replace(self, **changes)
 
@@ -126,23 +178,24 @@ class Workload:
         return 0.0 if m == 1 else min(3 * (m - 1) * self.gap, max(until, 10.0))
 
     def expected_requests(self, until: float) -> float:
-        """About how many requests (and WebSocket connections) `requests(until)` draws."""
+        """About how many requests (and WebSocket connections) `arrivals(until)` draws."""
+        until = validate.until(until)
         ws = self.rate * self.websocket_share
         ws_connections = ws / (self.websocket_rate * self.websocket_duration) * (5 * self.websocket_duration + until)
         short = self.rate * (1 - self.websocket_share) * (until + self._short_warmup(until))
         return short + ws * until + ws_connections
 
-    def requests(self, until: float, seed: int = 0) -> list[Request]:
+    def arrivals(self, until: float, seed: int = 0) -> list[Arrival]:
         """Every request arriving in `[0, until)`, in arrival order, ids 0, 1, 2, ...
 
         Recent draws are remembered (a lab re-runs the same traffic on every slider move);
         the list returned is a fresh copy each time.
         """
-        _number("until", until, 1e-9, "how many seconds of traffic to draw")
-        stream(seed, "")  # checks the seed
-        return list(_drawn(self, float(until), seed))
+        end = validate.until(until)
+        validate.seed(seed)
+        return list(_drawn(self, end, seed))
 
-    def _draw(self, until: float, seed: int) -> list[Request]:
+    def _draw(self, until: float, seed: int) -> list[Arrival]:
         if self.expected_requests(until) > MAX_REQUESTS:
             raise ValueError(
                 f"this workload would draw about {self.expected_requests(until):,.0f} requests and connections, "
@@ -192,19 +245,24 @@ class Workload:
         arrivals.sort()
         return self._dress(arrivals, seed)
 
-    def _dress(self, arrivals: list[tuple[float, int, int, bool]], seed: int) -> list[Request]:
+    def _dress(self, arrivals: list[tuple[float, int, int, bool]], seed: int) -> list[Arrival]:
         n = len(arrivals)
-        costs = self.service.sample_many(stream(seed, "workload:cost"), n)
+        service = cast(Distribution, self.service)  # made a distribution by __post_init__
+        costs = service.sample_many(stream(seed, "workload:cost"), n)
         rng = stream(seed, "workload:attributes")
-        paths = rng.choices([p for p, _ in self.paths], weights=[w for _, w in self.paths], k=n)
-        headers = rng.choices([h for h, _ in self.headers], weights=[w for _, w in self.headers], k=n)
+        path_weights = cast(tuple[tuple[str, float], ...], self.paths)  # made pairs by __post_init__
+        header_weights = cast(tuple[tuple[str, float], ...], self.headers)
+        paths = rng.choices([p for p, _ in path_weights], weights=[w for _, w in path_weights], k=n)
+        headers = rng.choices([h for h, _ in header_weights], weights=[w for _, w in header_weights], k=n)
         keys = None if self.keys is None else [int(rng.random() * self.keys) for _ in range(n)]
         number: dict[int, int] = {}  # raw connection -> its number, counted by first request
         last_index: dict[int, int] = {}
         for i, (_, raw, _, _) in enumerate(arrivals):
             number.setdefault(raw, len(number))
             last_index[raw] = i
-        out, seen, new = [], set(), tuple.__new__
+        out: list[Arrival] = []
+        seen: set[int] = set()
+        new = tuple.__new__  # drawn values are valid by construction: skip Arrival's checks
         for i, (t, raw, client, websocket) in enumerate(arrivals):
             key = f"client-{client}" if keys is None else f"key-{keys[i]}"
             first = raw not in seen
@@ -212,11 +270,11 @@ class Workload:
                 seen.add(raw)
             last = last_index[raw] == i
             out.append(
-                new(Request, (i, t, client, number[raw], key, paths[i], headers[i], costs[i], first, last, websocket))
+                new(Arrival, (i, t, client, number[raw], key, paths[i], headers[i], costs[i], first, last, websocket))
             )
         return out
 
 
 @lru_cache(maxsize=8)
-def _drawn(workload: Workload, until: float, seed: int) -> tuple[Request, ...]:
+def _drawn(workload: Workload, until: float, seed: int) -> tuple[Arrival, ...]:
     return tuple(workload._draw(until, seed))

@@ -1,4 +1,4 @@
-"""Pictures of lesson 2: the balancer and its backends, their states over time, strategies side by side.
+"""Pictures of lesson 2: the balancer and its backends, and their states, outcomes and latency over time.
 
 Conventions as in every lesson: node fill = utilization (cividis), edge width = traffic, dashed
 coloured edges = failed (502) or dropped (503) requests. A backend's trouble is also marked by
@@ -9,28 +9,31 @@ on colour alone.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from itertools import pairwise
+from typing import Any
 
 import matplotlib.pyplot as plt
 import networkx as nx
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 from matplotlib.ticker import MaxNLocator
 
-from .graph import draw_flow_graph
+from ..balancing.results import HTTP_STATUS, BalancerResults, BalancerTimeSeries
+from ..sim import validate
+from .graph import Position, draw_flow_graph, layered_layout
 from .palette import OKABE_ITO, status_colour
 
 __all__ = [
     "STATE_STYLE",
+    "balancer_graph",
+    "balancer_layout",
     "draw_backend_states",
     "draw_balancer",
     "draw_balancer_dashboard",
     "draw_latency_percentiles",
     "draw_outcomes_over_time",
-    "draw_shares",
-    "draw_strategy_tails",
 ]
 
 # How each backend state is drawn on a timeline: (fill colour, hatch); hatches tell them apart without colour.
@@ -43,23 +46,42 @@ STATE_STYLE = {
     "starting": ("#dddddd", "--"),
     "draining": (OKABE_ITO["yellow"], "||"),
 }
-_X_CLIENTS, _X_BALANCER, _X_BACKENDS, _X_ERRORS = 0.0, 0.42, 1.0, 1.58
-_ERROR_SLOTS = {"502": 0.72, "503": 0.28, "cache": 0.0}  # fixed places, so nothing jumps as sliders move
-_ERROR_LABELS = {"502": "502\nfailed", "503": "503\ndropped", "cache": "cache\nhit"}
+_WIDTH, _HEIGHT = 1.58, 1.2  # the graph's extent in data units: clients at x=0, outcome boxes at x=_WIDTH
+_OUTCOME_NODES = ("502", "503", "cache")  # always in the layout, so nothing jumps as sliders move
+_OUTCOME_LABELS = {"502": "502\nfailed", "503": "503\nrejected", "cache": "cache\nhit"}
+_FIXED = {"clients", "balancer", *_OUTCOME_NODES}
 
 
-def _seconds(t: float) -> str:
-    return f"{t:.1f}".rstrip("0").rstrip(".")
+def _results(results: object) -> BalancerResults:
+    return validate.instance("results", results, BalancerResults, example="simulate(BalancerScenario(), until=20)")
 
 
-def _picture(results) -> nx.DiGraph:
-    """The run as a graph with the attributes `draw_flow_graph` reads."""
+def _axes(ax: object) -> None:
+    if ax is not None:
+        validate.instance("ax", ax, Axes, example="ax=plt.subplots()[1], or None for a new figure")
+
+
+def _series(ts: object) -> None:
+    validate.instance("ts", ts, BalancerTimeSeries, example="results.timeseries(bin=1.0)")
+
+
+def balancer_graph(results: BalancerResults) -> nx.DiGraph:
+    """The run as a graph: clients -> balancer -> each backend, and each source of failed (502) or
+    rejected (503) requests -> its status box, with the attributes `draw_flow_graph` reads.
+
+    >>> from course.balancing import BalancerScenario, Outage, Workload, simulate
+    >>> sc = BalancerScenario(backends=2, workload=Workload(rate=50), failures=(Outage("b1", at=1.0),))
+    >>> g = balancer_graph(simulate(sc, until=3))
+    >>> sorted(g.nodes), g.edges["b1", "502"]["style"]
+    (['502', 'b0', 'b1', 'balancer', 'clients'], 'dashed')
+    """
+    results = _results(results)
     sc, summary = results.scenario, results.summary()
     g = nx.DiGraph()
-    layer = getattr(getattr(sc, "layer", None), "name", "L7")
-    strategy = getattr(getattr(sc, "strategy", None), "name", "").replace("_", " ")
+    layer = getattr(sc.layer, "name", "L7")
+    strategy = getattr(sc.strategy, "name", "").replace("_", " ")
     g.add_node("clients", kind="clients", label="clients")
-    balancer = {"kind": "balancer", "label": layer}
+    balancer: dict[str, Any] = {"kind": "balancer", "label": layer}
     if results.tls_seconds.get("balancer", 0.0) > 0:
         balancer["utilization"] = results.balancer_utilization
     g.add_node("balancer", strategy=strategy, **balancer)
@@ -67,38 +89,40 @@ def _picture(results) -> nx.DiGraph:
     for b in results.backends:
         g.add_node(b.name, kind="backend", utilization=b.utilization, label=b.name, stats=b)
         g.add_edge("balancer", b.name, flow=b.sent, label=f"{b.share:.0%}")
-    errors = {"502": {}, "503": {}}
+    errors: dict[str, dict[str, int]] = {"502": {}, "503": {}}
     for r in results.records:
-        if r.status in (502, 503):
-            source = r.backend or "balancer"
-            errors[str(r.status)][source] = errors[str(r.status)].get(source, 0) + 1
+        if r.outcome in ("failed", "rejected"):
+            status, source = str(HTTP_STATUS[r.outcome]), r.backend or "balancer"
+            errors[status][source] = errors[status].get(source, 0) + 1
     for status, by_source in errors.items():
         for source, count in by_source.items():
-            g.add_node(status, kind="error", label=_ERROR_LABELS[status])
+            g.add_node(status, kind="outcome", label=_OUTCOME_LABELS[status])
             g.add_edge(source, status, flow=count, label=str(count), style="dashed", colour=status_colour(int(status)))
     hits = sum(1 for r in results.records if r.backend == "cache")
     if hits:
-        g.add_node("cache", kind="error", label=_ERROR_LABELS["cache"])
+        g.add_node("cache", kind="outcome", label=_OUTCOME_LABELS["cache"])
         g.add_edge("balancer", "cache", flow=hits, label=str(hits), colour=OKABE_ITO["bluish green"])
     return g
 
 
-def _layout(g: nx.DiGraph) -> dict:
-    """Clients, balancer, backends (top to bottom in pool order), then 502/503 in fixed slots."""
-    backends = [n for n, d in g.nodes(data=True) if d.get("kind") == "backend"]
-    pos = {"clients": (_X_CLIENTS, 0.5), "balancer": (_X_BALANCER, 0.5)}
-    for i, name in enumerate(backends):
-        y = 0.5 if len(backends) == 1 else 0.98 - 0.96 * i / (len(backends) - 1)
-        pos[name] = (_X_BACKENDS, round(y, 6))
-    for n, d in g.nodes(data=True):
-        if d.get("kind") == "error":
-            pos[n] = (_X_ERRORS, _ERROR_SLOTS[n])
-    return pos
+def balancer_layout(graph: nx.DiGraph) -> dict[str, Position]:
+    """Fixed positions from `layered_layout`: clients, balancer, backends (top to bottom in pool
+    order), then the 502 / 503 / cache boxes in slots that never move.
+
+    >>> pos = balancer_layout(nx.DiGraph([("clients", "balancer"), ("balancer", "b0")]))
+    >>> pos["clients"], pos["b0"]
+    ((0.0, 0.6), (1.053333, 0.6))
+    """
+    validate.instance("graph", graph, nx.DiGraph, example="balancer_graph(results)")
+    backends = [n for n, d in graph.nodes(data=True) if d.get("kind", "backend") == "backend" and n not in _FIXED]
+    layers = [["clients"], ["balancer"], backends, list(_OUTCOME_NODES)]
+    pos = layered_layout(layers, width=_WIDTH, height=_HEIGHT)
+    return {n: pos[n] for n in graph.nodes if n in pos}
 
 
-def draw_balancer(results, ax: Axes | None = None) -> dict:
+def draw_balancer(results: BalancerResults, ax: Axes | None = None) -> dict[str, Any]:
     """Draw clients -> balancer -> backends: edge width = share of traffic, backend fill = utilization,
-    dashed edges = failed (502) and dropped (503) requests; a cross marks a backend that died, a dashed
+    dashed edges = failed (502) and rejected (503) requests; a cross marks a backend that died, a dashed
     ring one that joined or left, a dotted ring one that slowed down.
 
     >>> from course.balancing import BalancerScenario, Outage, simulate
@@ -108,14 +132,16 @@ def draw_balancer(results, ax: Axes | None = None) -> dict:
     ['X']
     >>> plt.close("all")
     """
-    g = _picture(results)
-    pos = _layout(g)
+    _axes(ax)
+    g = balancer_graph(results)
+    pos = balancer_layout(g)
     n = sum(1 for _, d in g.nodes(data=True) if d.get("kind") == "backend")
-    radius = min(0.085, max(0.06, 0.42 / max(n, 1)))
+    radius = min(0.085, max(0.06, 0.5 / max(n, 1)))
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 4.2))
     artists = draw_flow_graph(g, pos, ax=ax, max_width=7.0, node_radius=radius)
-    crosses, rings = [], []
+    crosses: list[Artist] = []
+    rings: list[Artist] = []
     for name, data in g.nodes(data=True):
         b = data.get("stats")
         if b is None:
@@ -148,32 +174,33 @@ def draw_balancer(results, ax: Axes | None = None) -> dict:
     ax.text(
         0.0,
         -0.09,
-        "edge width = requests sent · dashed = 502 failed, 503 dropped · fill = utilization\n"
+        "edge width = requests sent · dashed = 502 failed, 503 rejected · fill = utilization\n"
         "(dark idle → yellow busy) · ✕ died · dashed ring: joined or left · dotted ring: slowed",
         fontsize=6.5,
         va="top",
         color="#555555",
     )
-    ax.set_xlim(-0.1, _X_ERRORS + 0.12)
-    ax.set_ylim(-0.2, 1.1)
+    ax.set_xlim(-0.1, _WIDTH + 0.12)
+    ax.set_ylim(-0.2, _HEIGHT + 0.02)
     artists.update(crosses=crosses, rings=rings)
     return artists
 
 
-def _key(ax: Axes, title: str, entries: list[tuple[str, dict, str]], size: float = 7.0) -> list:
+def _key(ax: Axes, title: str, entries: list[tuple[str, dict[str, Any], str]], size: float = 7.0) -> list[Artist]:
     """A one-row legend above `ax`: `title`, then a swatch and a label per entry ("patch", "line" or "marker").
 
     Cheaper to draw than `ax.legend` (nothing is measured), which matters in a lab redrawn on every move.
     """
-    fig = ax.figure
+    fig = ax.get_figure(root=True)
+    assert isinstance(fig, Figure)
     box = ax.get_position()
     width_px = box.width * fig.get_figwidth() * fig.dpi
     height_px = box.height * fig.get_figheight() * fig.dpi
     char = 0.55 * size * fig.dpi / 72 / width_px  # an average character's width, in axes fractions
     swatch_w, swatch_h = 14 / width_px, 7 / height_px
     y = 1.0 + 5 / height_px
-    opts = {"transform": ax.transAxes, "clip_on": False}
-    drawn = [ax.text(0, y, title, fontsize=size, va="bottom", ha="left", **opts)]
+    opts: dict[str, Any] = {"transform": ax.transAxes, "clip_on": False}
+    drawn: list[Artist] = [ax.text(0, y, title, fontsize=size, va="bottom", ha="left", **opts)]
     x = char * (len(title) + 1.5)
     for kind, style, label in entries:
         if kind == "patch":
@@ -188,7 +215,7 @@ def _key(ax: Axes, title: str, entries: list[tuple[str, dict, str]], size: float
     return drawn
 
 
-def draw_backend_states(results, ax: Axes | None = None) -> dict:
+def draw_backend_states(results: BalancerResults, ax: Axes | None = None) -> dict[str, Any]:
     """One row per backend: its state over time (hatched and coloured bars), with a tick for every
     request sent to it while it was dead: the window the health checks leave open.
 
@@ -198,10 +225,14 @@ def draw_backend_states(results, ax: Axes | None = None) -> dict:
     2
     >>> plt.close("all")
     """
+    results = _results(results)
+    _axes(ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 1.8))
     until, names = results.until, [b.name for b in results.backends]
-    bars, ticks, seen = [], [], set()
+    bars: list[Artist] = []
+    ticks: list[Artist] = []
+    seen: set[str] = set()
     for row, b in enumerate(results.backends):
         y = len(names) - 1 - row
         timeline = [*b.timeline, (b.removed if b.removed is not None else until, "end")]
@@ -215,7 +246,7 @@ def draw_backend_states(results, ax: Axes | None = None) -> dict:
             bar.set_hatch(hatch)
             bars.append(bar)
             seen.add(state)
-    dead = {name: [] for name in names}
+    dead: dict[str, list[float]] = {name: [] for name in names}
     for r in results.records:
         if r.note == "backend dead" and r.backend in dead:
             dead[r.backend].append(r.arrival)
@@ -256,21 +287,24 @@ def draw_backend_states(results, ax: Axes | None = None) -> dict:
     return {"bars": bars, "ticks": ticks}
 
 
-def draw_outcomes_over_time(ts, ax: Axes | None = None) -> dict:
-    """Stacked areas per second: served (200), failed (502, a backend was dead) and dropped (503),
+def draw_outcomes_over_time(ts: BalancerTimeSeries, ax: Axes | None = None) -> dict[str, Any]:
+    """Stacked areas per second: served (200), failed (502, a backend was dead) and rejected (503),
     each with its own hatch.
 
     >>> from course.balancing import BalancerScenario, simulate
-    >>> [area.get_hatch() for area in draw_outcomes_over_time(simulate(BalancerScenario(), 3).timeseries())["areas"]]
+    >>> ts = simulate(BalancerScenario(), until=3).timeseries()
+    >>> [area.get_hatch() for area in draw_outcomes_over_time(ts)["areas"]]
     ['', '////', 'xx']
     >>> plt.close("all")
     """
+    _series(ts)
+    _axes(ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 1.8))
     width = ts.t[1] - ts.t[0] if len(ts.t) > 1 else 1.0
     xs = [*ts.t, ts.t[-1] + width]  # the last bin drawn to its end
-    series = [[n / width for n in s] + [s[-1] / width] for s in (ts.served, ts.failed, ts.dropped)]
-    labels = ["200 served", "502 failed", "503 dropped"]
+    series = [[n / width for n in s] + [s[-1] / width] for s in (ts.served, ts.failed, ts.rejected)]
+    labels = ["200 served", "502 failed", "503 rejected"]
     colours = [status_colour(200), status_colour(502), status_colour(503)]
     areas = ax.stackplot(xs, *series, labels=labels, colors=colours, step="post")
     hatches = ("", "////", "xx")
@@ -290,14 +324,16 @@ def draw_outcomes_over_time(ts, ax: Axes | None = None) -> dict:
     return {"areas": areas}
 
 
-def draw_latency_percentiles(ts, ax: Axes | None = None) -> dict:
+def draw_latency_percentiles(ts: BalancerTimeSeries, ax: Axes | None = None) -> dict[str, Artist]:
     """p50 (solid) and p99 (dashed) latency of the requests served in each time bin, in milliseconds.
 
     >>> from course.balancing import BalancerScenario, simulate
-    >>> draw_latency_percentiles(simulate(BalancerScenario(), 3).timeseries())["p99"].get_linestyle()
+    >>> draw_latency_percentiles(simulate(BalancerScenario(), until=3).timeseries())["p99"].get_linestyle()
     '--'
     >>> plt.close("all")
     """
+    _series(ts)
+    _axes(ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 1.8))
     p50 = ax.plot(ts.t, [x * 1000 for x in ts.p50], color=OKABE_ITO["blue"], marker=".")[0]
@@ -319,7 +355,7 @@ def draw_latency_percentiles(ts, ax: Axes | None = None) -> dict:
     return {"p50": p50, "p99": p99}
 
 
-def draw_balancer_dashboard(results, bin: float = 1.0) -> tuple[Figure, dict]:
+def draw_balancer_dashboard(results: BalancerResults, bin: float = 1.0) -> tuple[Figure, dict[str, Any]]:
     """One figure: the balancer graph on the left; backend states, outcomes and latency over time on the right.
 
     >>> from course.balancing import BalancerScenario, simulate
@@ -328,6 +364,8 @@ def draw_balancer_dashboard(results, bin: float = 1.0) -> tuple[Figure, dict]:
     (['graph', 'latency', 'outcomes', 'states'], 4)
     >>> plt.close("all")
     """
+    results = _results(results)
+    ts = results.timeseries(bin)
     fig = plt.figure(figsize=(10.5, 4.4), dpi=80)
     grid = fig.add_gridspec(
         3, 2, width_ratios=[1.0, 1.1], left=0.005, right=0.985, top=0.9, bottom=0.09, hspace=0.3, wspace=0.06
@@ -336,7 +374,6 @@ def draw_balancer_dashboard(results, bin: float = 1.0) -> tuple[Figure, dict]:
     states_ax = fig.add_subplot(grid[0, 1])
     outcome_ax = fig.add_subplot(grid[1, 1], sharex=states_ax)
     latency_ax = fig.add_subplot(grid[2, 1], sharex=states_ax)
-    ts = results.timeseries(bin)
     artists = {
         "graph": draw_balancer(results, ax=graph_ax),
         "states": draw_backend_states(results, ax=states_ax),
@@ -348,83 +385,3 @@ def draw_balancer_dashboard(results, bin: float = 1.0) -> tuple[Figure, dict]:
     latency_ax.set_xlim(0, results.until)
     latency_ax.xaxis.set_major_locator(MaxNLocator(5, steps=[1, 2, 5, 10]))
     return fig, artists
-
-
-def draw_shares(results: Mapping[str, object], ax: Axes | None = None, what: str = "share") -> dict:
-    """Per backend, side by side for each run in `results` (label -> results): its share of the
-    requests (`what="share"`) or its utilization (`what="utilization"`).
-
-    >>> from course.balancing import BalancerScenario, simulate
-    >>> runs = {"L7": simulate(BalancerScenario(backends=2), until=2)}
-    >>> len(draw_shares(runs)["L7"])
-    2
-    >>> plt.close("all")
-    """
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3))
-    width = 0.8 / max(1, len(results))
-    colours, hatches = [OKABE_ITO["vermillion"], OKABE_ITO["blue"], OKABE_ITO["bluish green"]], ["//", "", "xx"]
-    artists, names = {}, []
-    for i, (label, res) in enumerate(results.items()):
-        names = [b.name for b in res.backends]
-        values = [getattr(b, what) for b in res.backends]
-        xs = [k + (i - (len(results) - 1) / 2) * width for k in range(len(values))]
-        artists[label] = ax.bar(
-            xs, values, width=width, color=colours[i % 3], hatch=hatches[i % 3], edgecolor="white", label=label
-        )
-    ax.set_xticks(range(len(names)), names)
-    ax.set_ylabel(f"{what} of the run" if what == "utilization" else "share of requests")
-    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda y, _: f"{y:.0%}"))
-    ax.grid(alpha=0.3, axis="y")
-    ax.legend(fontsize=8)
-    return artists
-
-
-def draw_strategy_tails(results: Mapping[str, object]) -> tuple[Figure, dict]:
-    """Strategies on the same traffic: p50 and p99 latency (left, log scale) and how busy each
-    backend was under each strategy (right, with the numbers written in).
-
-    >>> from course.balancing import BalancerScenario, simulate
-    >>> fig, artists = draw_strategy_tails({"random": simulate(BalancerScenario(strategy="random"), until=2)})
-    >>> sorted(artists)
-    ['p50', 'p99', 'utilization']
-    >>> plt.close("all")
-    """
-    names = list(results)
-    fig, (left, right) = plt.subplots(
-        1, 2, figsize=(11, 0.5 * len(names) + 1.6), dpi=80, gridspec_kw={"width_ratios": [1.1, 1]}
-    )
-    ys = list(range(len(names)))[::-1]
-    summaries = [results[n].summary() for n in names]
-    p50 = left.barh(
-        [y + 0.2 for y in ys], [s.p50 * 1000 for s in summaries], height=0.38, color=OKABE_ITO["blue"], label="p50"
-    )
-    p99 = left.barh(
-        [y - 0.2 for y in ys],
-        [s.p99 * 1000 for s in summaries],
-        height=0.38,
-        color=OKABE_ITO["vermillion"],
-        hatch="//",
-        edgecolor="white",
-        label="p99",
-    )
-    for y, s in zip(ys, summaries, strict=True):
-        dropped = f", {s.dropped / s.requests:.0%} dropped" if s.requests and s.dropped else ""
-        left.text(s.p99 * 1000 * 1.08, y - 0.2, f"{s.p99 * 1000:.0f} ms{dropped}", va="center", fontsize=7)
-    left.set_xscale("log")
-    left.set_yticks(ys, [n.replace("_", " ") for n in names], fontsize=8)
-    left.set_xlabel("latency of served requests (ms, log scale)")
-    left.set_xlim(right=max([s.p99 * 1000 for s in summaries] + [10]) * 8)
-    left.legend(fontsize=8, loc="lower right")
-    left.grid(alpha=0.3, axis="x")
-    backends = results[names[0]].backends
-    grid = [[b.utilization for b in results[n].backends] for n in names]
-    image = right.imshow(grid, cmap="cividis", vmin=0, vmax=1, aspect="auto")
-    for i, row in enumerate(grid):
-        for j, u in enumerate(row):
-            right.text(j, i, f"{u:.0%}", ha="center", va="center", fontsize=8, color="white" if u < 0.55 else "black")
-    right.set_yticks(range(len(names)), [n.replace("_", " ") for n in names], fontsize=8)
-    right.set_xticks(range(len(backends)), [f"{b.name} ×{b.speed:g}" for b in backends], fontsize=8)
-    right.set_title("utilization of each backend (speed)", fontsize=9)
-    fig.tight_layout()
-    return fig, {"p50": p50, "p99": p99, "utilization": image}

@@ -5,6 +5,7 @@ from hypothesis import strategies as st
 from course.balancing import balls_into_bins
 
 
+@pytest.mark.claim("balancing.two-choices-bins")
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_one_hundred_thousand_balls_the_fullest_bin_holds_7_to_8_with_one_choice_3_to_4_with_two(seed):
     assert max(balls_into_bins(100_000, 100_000, choices=1, seed=seed)) in (7, 8)
@@ -37,7 +38,8 @@ def test_with_as_many_choices_as_needed_loads_are_nearly_flat():
         (dict(n_balls=-1, n_bins=3), "n_balls must be a whole number of at least 0"),
         (dict(n_balls=10, n_bins=0), "n_bins must be a whole number of at least 1"),
         (dict(n_balls=10, n_bins=3, choices=0), "choices must be a whole number of at least 1"),
-        (dict(n_balls=10**8, n_bins=3), "use fewer balls"),
+        (dict(n_balls=10**6, n_bins=3, choices=20), r"n_balls must be at most 500,000 with choices=20"),
+        (dict(n_balls=10**8, n_bins=3), "n_balls must be a whole number of at most 10,000,000"),
     ],
 )
 def test_bad_bins_input_is_refused(kwargs, message):

@@ -8,8 +8,8 @@ from course.balancing import (
     TLS,
     BalancerScenario,
     HealthCheck,
+    L7Route,
     Outage,
-    Route,
     Workload,
     as_layer,
     simulate,
@@ -21,7 +21,7 @@ WEBSOCKETS = Workload.websocket_heavy(rate=280, share=0.8, websocket_rate=10.0)
 def backends_per_connection(res):
     seen = defaultdict(set)
     for r in res.records:
-        if r.status == 200:
+        if r.outcome == "served":
             seen[r.connection].add(r.backend)
     return seen
 
@@ -51,6 +51,7 @@ def test_l7_spreads_the_requests_of_a_long_connection(both_layers):
     assert len(chatty) >= 10
 
 
+@pytest.mark.claim("balancing.websockets-leave-l4-uneven")
 def test_websockets_leave_l4_uneven_while_l7_stays_even(both_layers):
     l4 = [b.share for b in both_layers["L4"].backends]
     l7 = [b.share for b in both_layers["L7"].backends]
@@ -61,10 +62,11 @@ def test_websockets_leave_l4_uneven_while_l7_stays_even(both_layers):
     )
 
 
+@pytest.mark.claim("balancing.l4-least-connections-counts-sockets")
 @pytest.mark.parametrize("seed", [0, 3, 5])
 def test_least_connections_at_l4_balances_websockets_not_the_messages_they_carry(seed):
     res = simulate(BalancerScenario(layer="L4", strategy="least_connections", workload=WEBSOCKETS), until=20, seed=seed)
-    requests = WEBSOCKETS.requests(20, seed=seed)
+    requests = WEBSOCKETS.arrivals(20, seed=seed)
     sockets = defaultdict(set)
     for r in res.records:
         if requests[r.request].websocket:
@@ -75,6 +77,7 @@ def test_least_connections_at_l4_balances_websockets_not_the_messages_they_carry
     assert max(shares) / min(shares) > 1.3
 
 
+@pytest.mark.claim("balancing.tls-is-paid-where-it-ends")
 def test_tls_work_moves_from_the_backends_at_l4_to_the_balancer_at_l7():
     tls = TLS(handshake=0.004, per_request=0.001)
     workload = Workload(rate=250, requests_per_connection=4, gap=0.1)
@@ -96,9 +99,9 @@ def test_tls_work_moves_from_the_backends_at_l4_to_the_balancer_at_l7():
 
 def test_l7_routes_by_path_and_by_header():
     workload = Workload(rate=200, paths={"/api": 0.8, "/static": 0.2}, headers={"": 0.9, "beta": 0.1})
-    layer = L7(routes=(Route(header="beta", backends=("b4",)), Route(path="/static", backends=("b0", "b1"))))
+    layer = L7(routes=(L7Route(header="beta", backends=("b4",)), L7Route(path="/static", backends=("b0", "b1"))))
     res = simulate(BalancerScenario(layer=layer, workload=workload), until=10)
-    requests = {r.id: r for r in workload.requests(10, seed=0)}
+    requests = {r.id: r for r in workload.arrivals(10, seed=0)}
     for rec in res.records:
         req = requests[rec.request]
         if req.header == "beta":
@@ -111,22 +114,22 @@ def test_l7_routes_by_path_and_by_header():
 
 def test_a_route_whose_backends_are_all_down_answers_503():
     workload = Workload(rate=100, paths={"/api": 0.5, "/static": 0.5})
-    layer = L7(routes=(Route(path="/static", backends=("b0",)),))
+    layer = L7(routes=(L7Route(path="/static", backends=("b0",)),))
     res = simulate(
         BalancerScenario(layer=layer, workload=workload, health=HealthCheck(), failures=(Outage("b0", at=0),)),
         until=10,
     )
-    requests = workload.requests(10, seed=0)
-    statuses = {(requests[r.request].path, r.status) for r in res.records}
-    assert statuses == {("/api", 200), ("/static", 503)}
+    requests = workload.arrivals(10, seed=0)
+    outcomes = {(requests[r.request].path, r.outcome) for r in res.records}
+    assert outcomes == {("/api", "served"), ("/static", "rejected")}
 
 
 def test_l7_caches_cacheable_paths_for_the_ttl():
     workload = Workload(rate=200, keys=20, paths={"/api": 0.5, "/static": 0.5})
     cached = simulate(BalancerScenario(layer=L7(cache_ttl=2.0), workload=workload), until=20)
     hits = [r for r in cached.records if r.backend == "cache"]
-    assert hits and all(r.status == 200 and r.latency == 0 and r.note == "cache hit" for r in hits)
-    requests = workload.requests(20, seed=0)
+    assert hits and all(r.outcome == "served" and r.latency == 0 and r.note == "cache hit" for r in hits)
+    requests = workload.arrivals(20, seed=0)
     assert {requests[r.request].path for r in hits} == {"/static"}
     # 20 keys, each fetched once per 2 s at most: almost every /static request is a hit.
     static = sum(1 for r in requests if r.path == "/static")
@@ -137,9 +140,9 @@ def test_l7_caches_cacheable_paths_for_the_ttl():
 
 def test_layer_names_are_accepted_and_unknown_ones_listed():
     assert as_layer("L4") == L4() and as_layer(" l7 ") == L7()
-    with pytest.raises(ValueError, match=r"choose 'L4' .* or 'L7'"):
+    with pytest.raises(ValueError, match=r"layer must be one of 'L7', 'L4' \(got 'L3'\)"):
         BalancerScenario(layer="L3")
     with pytest.raises(ValueError, match="exactly one of path"):
-        Route(backends=("b0",))
-    with pytest.raises(ValueError, match="names unknown backends"):
-        BalancerScenario(layer=L7(routes=(Route(path="/x", backends=("b9",)),)))
+        L7Route(backends=("b0",))
+    with pytest.raises(ValueError, match=r"layer routes must name backends in the pool: .*\(got \['b9'\]"):
+        BalancerScenario(layer=L7(routes=(L7Route(path="/x", backends=("b9",)),)))

@@ -177,6 +177,6 @@ def test_the_predicted_time_is_what_the_library_simulates():
 def test_round_robin_misses_the_pool_target_that_peak_ewma_meets():
     rr = simulate(pool_scenario(280, "round_robin", 5), until=60).summary()
     ewma = simulate(pool_scenario(280, "peak_ewma", 5), until=60).summary()
-    assert rr.dropped > 0 and rr.p99 > 1.0
-    assert ewma.dropped == 0 and ewma.p99 < PLAN_TARGET
+    assert rr.rejected > 0 and rr.p99 > 1.0
+    assert ewma.rejected == 0 and ewma.p99 < PLAN_TARGET
     assert 280 / (80 * 5) >= 0.6 and not math.isclose(rr.p99, ewma.p99)

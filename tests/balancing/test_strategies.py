@@ -35,6 +35,7 @@ def names(strategy, candidates, n, request=None):
     return [strategy.pick(candidates, request).name for _ in range(n)]
 
 
+@pytest.mark.claim("balancing.strategy-rules")
 def test_round_robin_cycles_in_pool_order():
     assert names(RoundRobin(), pool(0, 0, 0), 7) == ["b0", "b1", "b2", "b0", "b1", "b2", "b0"]
 
@@ -47,6 +48,7 @@ def test_round_robin_skips_a_missing_backend_and_keeps_the_order_of_the_others()
     assert names(rr, full, 3) == ["b0", "b1", "b2"]
 
 
+@pytest.mark.claim("balancing.strategy-rules")
 def test_smooth_weighted_round_robin_matches_the_nginx_example():
     wrr = WeightedRoundRobin()
     abc = [Candidate("a", 0, 5), Candidate("b", 1, 1), Candidate("c", 2, 1)]
@@ -74,6 +76,7 @@ def test_weighted_round_robin_is_smooth_every_prefix_stays_near_its_fair_share(w
             assert abs(counts[b.name] - k * b.weight / total) < 2
 
 
+@pytest.mark.claim("balancing.strategy-rules")
 def test_least_connections_picks_the_least_loaded_and_shares_ties_round_robin():
     assert LeastConnections().pick(pool(3, 1, 2)).name == "b1"
     assert names(LeastConnections(), pool(1, 0, 0), 4) == ["b1", "b2", "b1", "b2"]
@@ -123,7 +126,7 @@ def test_peak_ewma_weighs_latency_by_in_flight():
     ewma.observe(fast_busy, 0.1, 0.0)
     ewma.observe(slow_idle, 0.3, 0.0)
     assert ewma.pick([fast_busy, slow_idle], now=0.0).name == "slow"  # 4 * 0.1 > 1 * 0.3
-    assert ewma.pick([fast_busy._replace(in_flight=1), slow_idle], now=0.0).name == "fast"
+    assert ewma.pick([Candidate("fast", 0, in_flight=1), slow_idle], now=0.0).name == "fast"
 
 
 def test_ip_hash_is_a_stable_hash_of_the_client_mod_n():
@@ -155,6 +158,7 @@ def test_every_named_strategy_builds_and_fresh_copies_forget_their_state():
     assert make_strategy(" Power-of-two ") == PowerOfTwo()
 
 
+@pytest.mark.claim("balancing.two-choices-keep-queues-short")
 def test_power_of_two_beats_random_on_max_load_on_the_same_traffic():
     workload = Workload(rate=340)  # 85% load on 5 backends
     worst = {}

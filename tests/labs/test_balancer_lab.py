@@ -1,11 +1,13 @@
 import contextlib
+import inspect
 import io
 
 import matplotlib.pyplot as plt
 import pytest
 
+from course.balancing import EXAMPLE_COST, FAILURE_PRESETS, LAYERS, BalancerScenario
 from course.labs import LABS, balancer_lab
-from course.labs.balancer import COST, FAILURES, LAYERS, STRATEGIES, balancer_scenario, balancer_view
+from course.labs.balancer import CONTROLS, STRATEGY_CHOICES, balancer_view
 
 from .driving import build, move
 
@@ -26,6 +28,12 @@ def test_the_lab_is_registered_and_its_first_control_is_the_rate_slider():
         first = next(iter(balancer_lab().controls.values()))
     assert type(first).__name__ == "IntSlider" and first.description == "requests/s"
     plt.close("all")
+
+
+def test_every_control_starts_at_the_example_scenarios_default(lab):
+    defaults = {n: p.default for n, p in inspect.signature(BalancerScenario.example).parameters.items()}
+    assert [c.name for c in CONTROLS] == list(defaults)
+    assert {name: w.value for name, w in lab.controls.items()} == defaults
 
 
 def test_the_default_shows_b0_dying_and_the_window_before_the_checks_notice(lab):
@@ -59,10 +67,9 @@ def test_on_spread_speeds_least_connections_beats_round_robin(lab):
 
 
 def test_request_cost_variation_of_zero_makes_every_request_cost_the_mean(lab):
-    move(lab, cv=0.0, failure="none", rate=20)
-    scenario = balancer_scenario(cv=0.0)
-    costs = {round(r.cost, 12) for r in scenario.workload.requests(5, seed=0)}
-    assert costs == {COST}
+    view, _ = move(lab, cv=0.0, failure="none", rate=20)
+    costs = {round(r.cost, 12) for r in view.result.scenario.workload.arrivals(5, seed=0)}
+    assert costs == {EXAMPLE_COST}
 
 
 def test_faster_checks_shrink_the_window_and_no_checks_never_notice(lab):
@@ -93,7 +100,7 @@ def test_a_slow_backend_stays_in_rotation_and_is_marked_with_a_dotted_ring(lab):
 
 def test_l4_with_websockets_spreads_the_load_unevenly(lab):
     l7, _ = move(lab, failure="none", websockets=0.9)
-    l4, _ = move(lab, layer="L4 (per connection)")
+    l4, _ = move(lab, layer="L4")
     spread = {
         k: max(b.share for b in v.result.backends) / min(b.share for b in v.result.backends)
         for k, v in (("L4", l4), ("L7", l7))
@@ -101,14 +108,24 @@ def test_l4_with_websockets_spreads_the_load_unevenly(lab):
     assert spread["L4"] > 1.5 > 1.1 > spread["L7"]
 
 
-def test_every_choice_of_every_dropdown_runs(lab):
-    for strategy in STRATEGIES:
-        view, printed = move(lab, strategy=strategy)
-        assert view.summary.startswith("BalancerSummary(") and "Traceback" not in printed
-    for failure in FAILURES:
-        move(lab, failure=failure)
+def test_every_choice_of_every_dropdown_runs_the_strategy_it_names(lab):
+    for label in STRATEGY_CHOICES:
+        view, printed = move(lab, strategy=label)
+        assert view.result.scenario.strategy.name.replace("_", " ") in (label.lower(), "power of two")
+        assert "Traceback" not in printed
+    for failure in FAILURE_PRESETS:
+        view, _ = move(lab, failure=failure)
+        assert view.result.scenario.failures == FAILURE_PRESETS[failure]
     for layer in LAYERS:
-        move(lab, layer=layer)
+        view, _ = move(lab, layer=layer)
+        assert view.result.scenario.layer.name == layer
+
+
+def test_weighted_round_robin_weighs_each_backend_by_its_speed(lab):
+    view, _ = move(lab, spread=0.6, strategy="weighted round robin")
+    assert [(b.speed, b.weight) for b in view.result.scenario.backends] == [(s, s) for s in (0.4, 0.7, 1.0, 1.3, 1.6)]
+    round_robin, _ = move(lab, strategy="round robin")
+    assert {b.weight for b in round_robin.result.scenario.backends} == {1}
 
 
 @pytest.mark.parametrize(
@@ -116,7 +133,7 @@ def test_every_choice_of_every_dropdown_runs(lab):
     [
         {"rate": 0},
         {"rate": 200, "backends": 1, "cv": 3.0, "interval": 0.5, "fall": 1, "rise": 5},
-        {"rate": 200, "backends": 8, "spread": 0.9, "websockets": 0.9, "layer": "L4 (per connection)"},
+        {"rate": 200, "backends": 8, "spread": 0.9, "websockets": 0.9, "layer": "L4"},
         {"backends": 1, "failure": "b0 dies at 6 s", "interval": 5.0, "fall": 5},
         {"rate": 5, "backends": 1, "interval": 0.0, "failure": "b0 dies at 6 s"},
     ],
@@ -125,19 +142,20 @@ def test_slider_extremes_draw_a_picture_not_a_traceback(lab, values):
     view, printed = move(lab, **values)
     assert len(view.figure.axes) == 4
     assert "Traceback" not in printed
-    assert view.summary.startswith("BalancerSummary(")
+    assert view.summary == str(view.result.summary()) and view.summary in printed
 
 
 def test_with_one_backend_dead_every_later_request_gets_503_once_detected():
     view = balancer_view(backends=1, failure="b0 dies at 6 s")
     detected = view.result.outages[0].marked_down
     later = [r for r in view.result.records if r.arrival > detected]
-    assert later and {r.status for r in later} == {503}
+    assert later and {r.outcome for r in later} == {"rejected"}
     plt.close("all")
 
 
 def test_unknown_choices_are_clear_errors():
-    with pytest.raises(ValueError, match="strategy must be one of 'round robin'"):
+    with pytest.raises(ValueError, match="strategy must be one of 'round_robin'"):
         balancer_view(strategy="fastest")
-    with pytest.raises(ValueError, match="layer must be one of"):
-        balancer_scenario(layer="L3")
+    with pytest.raises(ValueError, match="layer must be one of 'L7', 'L4'"):
+        balancer_view(layer="L3")
+    plt.close("all")

@@ -16,16 +16,15 @@ from course.balancing import (
 from course.viz import status_colour, utilization_colour
 from course.viz.balancing import (
     STATE_STYLE,
-    _layout,
-    _picture,
+    balancer_graph,
+    balancer_layout,
     draw_backend_states,
     draw_balancer,
     draw_balancer_dashboard,
     draw_outcomes_over_time,
-    draw_shares,
-    draw_strategy_tails,
 )
-from course.viz.placement import NODE_MARKERS, draw_bins, draw_keys_moved, draw_ring
+from course.viz.balancing_compare import draw_bins, draw_shares, draw_strategy_tails
+from course.viz.hash_ring import NODE_MARKERS, draw_keys_moved, draw_ring
 
 
 @pytest.fixture(scope="module")
@@ -47,41 +46,41 @@ def close_figures():
 
 
 def test_edges_carry_each_backends_traffic_and_errors_are_dashed_in_their_status_colour(outage):
-    g = _picture(outage)
+    g = balancer_graph(outage)
     for b in outage.backends:
         assert g.edges["balancer", b.name]["flow"] == b.sent
         assert g.edges["balancer", b.name]["label"] == f"{b.share:.0%}"
     failed = g.edges["b1", "502"]
     assert failed["style"] == "dashed" and failed["colour"] == status_colour(502)
-    assert failed["flow"] == sum(1 for r in outage.records if r.status == 502)
+    assert failed["flow"] == sum(1 for r in outage.records if r.outcome == "failed")
     assert all(d.get("style") == "dashed" for u, v, d in g.edges(data=True) if v in ("502", "503"))
 
 
 def test_backends_are_filled_by_utilization_and_the_dead_one_has_a_cross(outage):
     _, ax = plt.subplots()
     artists = draw_balancer(outage, ax=ax)
-    nodes = list(_picture(outage).nodes)
+    nodes = list(balancer_graph(outage).nodes)
     fills = artists["nodes"].get_facecolors()
     for b in outage.backends:
         assert tuple(fills[nodes.index(b.name)]) == pytest.approx(utilization_colour(b.utilization))
     assert len(artists["crosses"]) == 1
-    x, y = _layout(_picture(outage))["b1"]
+    x, y = balancer_layout(balancer_graph(outage))["b1"]
     cross_x, cross_y = artists["crosses"][0].get_data()
     assert cross_x[0] > x and cross_y[0] > y  # on b1's shoulder
 
 
 def test_the_layout_keeps_every_node_in_place_whatever_the_traffic(outage):
     quiet = simulate(BalancerScenario(backends=3, workload=Workload(rate=20)), until=12)
-    busy, calm = _layout(_picture(outage)), _layout(_picture(quiet))
+    busy, calm = balancer_layout(balancer_graph(outage)), balancer_layout(balancer_graph(quiet))
     assert "502" in busy and "502" not in calm
     assert all(busy[node] == xy for node, xy in calm.items())
 
 
 def test_joined_and_slowed_backends_get_rings():
-    scaled = simulate(BalancerScenario(backends=2, scaling=(Scale(at=2, to=3),), workload=Workload(rate=50)), 4)
+    scaled = simulate(BalancerScenario(backends=2, scaling=(Scale(at=2, to=3),), workload=Workload(rate=50)), until=4)
     rings = draw_balancer(scaled)["rings"]
     assert [r.get_linestyle() for r in rings] == ["--"]
-    slowed = simulate(BalancerScenario(backends=2, failures=(Slowdown("b0", at=1),), workload=Workload(rate=50)), 4)
+    slowed = simulate(BalancerScenario(backends=2, failures=(Slowdown("b0", at=1),), workload=Workload(rate=50)), until=4)
     assert [r.get_linestyle() for r in draw_balancer(slowed)["rings"]] == [":"]
 
 
@@ -95,7 +94,7 @@ def test_the_states_panel_draws_a_tick_for_every_request_sent_to_the_dead_backen
     assert {STATE_STYLE["dead"][1], STATE_STYLE["down"][1]} <= hatches
 
 
-def test_outcomes_stack_served_failed_and_dropped_per_second(outage):
+def test_outcomes_stack_served_failed_and_rejected_per_second(outage):
     ts = outage.timeseries(1.0)
     areas = draw_outcomes_over_time(ts)["areas"]
     assert len(areas) == 3

@@ -1,4 +1,4 @@
-"""Where keys and balls land: a consistent-hash ring, keys moved by a new node, balls into bins (lesson 2).
+"""Consistent hashing in pictures (lesson 2): a hash ring with its points, arcs and keys, and how many keys move.
 
 Each ring node has its own colour *and* marker shape, so no meaning rests on colour alone.
 """
@@ -6,19 +6,32 @@ Each ring node has its own colour *and* marker shape, so no meaning rests on col
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.patches import Circle
 
+from ..balancing.ring import ConsistentHashRing
+from ..sim import validate
 from .palette import OKABE_ITO
 
-__all__ = ["NODE_MARKERS", "draw_bins", "draw_keys_moved", "draw_ring"]
+__all__ = ["NODE_MARKERS", "draw_keys_moved", "draw_ring"]
 
 NODE_MARKERS = "osD^vPX*<>"  # one marker shape per ring node, beside its colour
 _NODE_COLOURS = [OKABE_ITO[c] for c in ("blue", "orange", "bluish green", "reddish purple", "vermillion", "sky blue")]
 _NODE_COLOURS += [OKABE_ITO["yellow"], OKABE_ITO["black"], OKABE_ITO["grey"], "#8c564b"]
+
+
+def _list(name: str, value: object) -> list[Any]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise ValueError(f"{name} must be a list (got {value!r})")
+    return list(value)
+
+
+def _keys(name: str, value: object) -> list[str]:
+    return [validate.instance(name, key, str, example=f"{name}=['user:1', 'user:2']") for key in _list(name, value)]
 
 
 def _angle(turn: float) -> float:
@@ -26,7 +39,9 @@ def _angle(turn: float) -> float:
     return math.pi / 2 - 2 * math.pi * turn
 
 
-def draw_ring(ring, keys: Sequence[str] = (), moved: Sequence[str] = (), ax: Axes | None = None) -> dict:
+def draw_ring(
+    ring: ConsistentHashRing, keys: Sequence[str] = (), moved: Sequence[str] = (), ax: Axes | None = None
+) -> dict[str, Any]:
     """Draw a consistent-hash ring: each node's points (its own colour and marker shape), the arcs it
     owns (from the point before, clockwise, up to its point), and `keys` inside the ring in their
     owner's style; keys in `moved` are drawn large with a black edge.
@@ -37,6 +52,10 @@ def draw_ring(ring, keys: Sequence[str] = (), moved: Sequence[str] = (), ax: Axe
     (2, 2)
     >>> plt.close("all")
     """
+    validate.instance("ring", ring, ConsistentHashRing, example="ConsistentHashRing(['a', 'b'], vnodes=3)")
+    keys, moved = _keys("keys", keys), _keys("moved", moved)
+    if ax is not None:
+        validate.instance("ax", ax, Axes, example="ax=plt.subplots()[1], or None for a new figure")
     if ax is None:
         _, ax = plt.subplots(figsize=(4.2, 4.2))
     nodes, points = ring.nodes, ring.points()
@@ -78,15 +97,15 @@ def draw_ring(ring, keys: Sequence[str] = (), moved: Sequence[str] = (), ax: Axe
                 a = _angle(turn)
                 ax.text(1.18 * math.cos(a), 1.18 * math.sin(a), str(owner), ha="center", va="center", fontsize=7)
                 last = turn
-    moved = set(moved)
+    large = set(moved)
     for node in nodes:
         colour, marker = style[node]
         for big in (False, True):
-            mine = [k for k in keys if ring.node_for(k) == node and (k in moved) == big]
-            if not mine:
+            owned = [k for k in keys if ring.node_for(k) == node and (k in large) == big]
+            if not owned:
                 continue
-            xs = [0.8 * math.cos(_angle(ring.position(k))) for k in mine]
-            ys = [0.8 * math.sin(_angle(ring.position(k))) for k in mine]
+            xs = [0.8 * math.cos(_angle(ring.position(k))) for k in owned]
+            ys = [0.8 * math.sin(_angle(ring.position(k))) for k in owned]
             drawn_keys.append(
                 ax.plot(
                     xs,
@@ -117,7 +136,7 @@ def draw_ring(ring, keys: Sequence[str] = (), moved: Sequence[str] = (), ax: Axe
 
 def draw_keys_moved(
     nodes: Sequence[int], ring: Sequence[float], modulo: Sequence[float], ax: Axes | None = None
-) -> dict:
+) -> dict[str, Any]:
     """Share of keys that change owner when one node joins N nodes: a ring against `hash % N`,
     beside the ideal 1/(N+1) (only the new node's share moves).
 
@@ -126,9 +145,20 @@ def draw_keys_moved(
     ['ideal', 'modulo', 'ring']
     >>> plt.close("all")
     """
+    sizes = [
+        validate.whole("nodes", n, minimum=1, why="how many nodes before one more joins") for n in _list("nodes", nodes)
+    ]
+    for name, shares in (("ring", ring), ("modulo", modulo)):
+        values = _list(name, shares)
+        if len(values) != len(sizes):
+            raise ValueError(f"{name} must have one share per entry of nodes: {len(sizes)} (got {len(values)})")
+        for value in values:
+            validate.probability(name, value, why="the share of keys that moved")
+    if ax is not None:
+        validate.instance("ax", ax, Axes, example="ax=plt.subplots()[1], or None for a new figure")
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3))
-    ideal = ax.plot(nodes, [1 / (n + 1) for n in nodes], ":", color="black", label="ideal: 1 / (N + 1)")[0]
+    ideal = ax.plot(sizes, [1 / (n + 1) for n in sizes], ":", color="black", label="ideal: 1 / (N + 1)")[0]
     drawn_ring = ax.plot(nodes, ring, "o-", color=OKABE_ITO["blue"], label="consistent hashing (ring)")[0]
     drawn_mod = ax.plot(nodes, modulo, "s--", color=OKABE_ITO["vermillion"], label="hash % N (IP hash)")[0]
     ax.set_xlabel("nodes before one more joins (N)")
@@ -138,42 +168,3 @@ def draw_keys_moved(
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="center right")
     return {"ideal": ideal, "ring": drawn_ring, "modulo": drawn_mod}
-
-
-def draw_bins(loads: Mapping[str, Sequence[int]], ax: Axes | None = None) -> dict:
-    """For each experiment, how many bins ended up holding 0, 1, 2, ... balls (log scale), so the
-    fullest bin of each stands out.
-
-    >>> artists = draw_bins({"one choice": [0, 1, 2, 1], "two choices": [1, 1, 1, 1]})
-    >>> sorted(artists)
-    ['one choice', 'two choices']
-    >>> plt.close("all")
-    """
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3))
-    top = max((max(v) for v in loads.values() if v), default=0)
-    width = 0.8 / max(1, len(loads))
-    hatches, colours = ["", "//", "xx", ".."], [OKABE_ITO["vermillion"], OKABE_ITO["blue"], OKABE_ITO["bluish green"]]
-    artists = {}
-    for i, (label, values) in enumerate(loads.items()):
-        counts = [0] * (top + 1)
-        for v in values:
-            counts[v] += 1
-        xs = [k + (i - (len(loads) - 1) / 2) * width for k in range(top + 1)]
-        artists[label] = ax.bar(
-            xs,
-            counts,
-            width=width,
-            color=colours[i % 3],
-            hatch=hatches[i % 4],
-            edgecolor="white",
-            label=f"{label}: fullest bin {max(values, default=0)}",
-        )
-    ax.set_yscale("log")
-    ax.set_ylim(bottom=0.5)  # a single bin still shows
-    ax.set_xticks(range(top + 1))
-    ax.set_xlabel("balls in a bin")
-    ax.set_ylabel("number of bins")
-    ax.grid(alpha=0.3, axis="y")
-    ax.legend(fontsize=8)
-    return artists
