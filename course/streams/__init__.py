@@ -1,49 +1,73 @@
 """Streams (lesson 4): partitioned logs, consumer groups, assignment, replication and windowing.
 
-The assignors, the default partitioner and the window assigners match Kafka and Flink
-exactly; replication (acks, in-sync replicas, failover) and watermarks follow their rules on
-a simplified clock, and each module names its simplifications.
+One shape, as in every domain package: a frozen scenario describes the system (`GroupScenario`,
+`ReplicationScenario`, `WindowScenario`), `simulate(scenario, until=..., seed=...)` runs it, and
+the results (`GroupResults`, `ReplicationResults`, `WindowResults`) hold flat records, a summary
+and a time series. The assignors, the default partitioner (`partition_for`, shared with lesson 3
+through `course.sim.hashing`) and the window assigners match Kafka and Flink exactly;
+replication (acks, in-sync replicas, failover) and watermarks follow their rules on a
+simplified clock, and each module names its simplifications.
 
->>> from course.streams import assign, tumbling_window, sliding_windows, session_windows
+>>> from course.streams import GroupScenario, assign, simulate, tumbling_window
 >>> assign("range", {"rides": 3}, {"c0": ["rides"], "c1": ["rides"]})
 {'c0': [('rides', 0), ('rides', 1)], 'c1': [('rides', 2)]}
 >>> tumbling_window(61, size=60)
 (60, 120)
+>>> simulate(GroupScenario.example(consumers=8), until=2).summary().idle
+4
 """
 
-from .assignors import STRATEGIES, Assignment, TopicPartition, assign, is_balanced, partitions_of
+from course.sim.hashing import murmur2, partition_for
+
+from .assignors import ASSIGNORS, Assignment, TopicPartition, assign, is_balanced, partitions_of
 from .consumer_group import ConsumerGroup
 from .delivery import COMMIT_MODES, DeliveryResult, Step, crash_demo
-from .event_time import Dropped, Event, Firing, WatermarkStep, WindowRun, event_stream, run_windows
-from .group_sim import (
-    GroupResults,
-    GroupScenario,
-    GroupSummary,
-    LagSample,
-    RebalanceEvent,
-    group_names,
-    simulate_groups,
-)
-from .producer import Producer, draw_keys, murmur2, partition_counts, partition_for
+from .event_time import Event, event_stream
+from .group_simulation import group_names
+from .producer import Producer, draw_keys, partition_counts
 from .rebalance import PROTOCOLS, Move, RebalanceDiff, rebalance_diff
-from .replay import count_by_key, replay
-from .replication import (
-    ACKS,
+from .records import (
     ClusterEvent,
+    Dropped,
+    Firing,
+    LagSample,
     ProduceRecord,
+    RebalanceEvent,
     ReplicaState,
-    ReplicationResult,
-    ReplicationScenario,
-    ReplicationSummary,
-    simulate_replication,
+    WatermarkStep,
 )
+from .replay import count_by_key, replay
+from .results import (
+    GroupResults,
+    GroupSummary,
+    GroupTimeSeries,
+    ReplicationResults,
+    ReplicationSummary,
+    ReplicationTimeSeries,
+    WindowResults,
+    WindowSummary,
+    WindowTimeSeries,
+    describe,
+)
+from .scenario import (
+    ACKS,
+    BROKER_FAILURES,
+    CONSUMER_EVENTS,
+    TIME_MODES,
+    GroupScenario,
+    ReplicationScenario,
+    WindowScenario,
+)
+from .simulation import simulate
 from .topic import LogRecord, Topic
 from .windows import (
+    WINDOW_KINDS,
     Count,
     Session,
     Sliding,
     Tumbling,
     Window,
+    assigner_for,
     count_window,
     session_windows,
     sliding_windows,
@@ -52,9 +76,13 @@ from .windows import (
 
 __all__ = [
     "ACKS",
+    "ASSIGNORS",
+    "BROKER_FAILURES",
     "COMMIT_MODES",
+    "CONSUMER_EVENTS",
     "PROTOCOLS",
-    "STRATEGIES",
+    "TIME_MODES",
+    "WINDOW_KINDS",
     "Assignment",
     "ClusterEvent",
     "ConsumerGroup",
@@ -66,6 +94,7 @@ __all__ = [
     "GroupResults",
     "GroupScenario",
     "GroupSummary",
+    "GroupTimeSeries",
     "LagSample",
     "LogRecord",
     "Move",
@@ -74,9 +103,10 @@ __all__ = [
     "RebalanceDiff",
     "RebalanceEvent",
     "ReplicaState",
-    "ReplicationResult",
+    "ReplicationResults",
     "ReplicationScenario",
     "ReplicationSummary",
+    "ReplicationTimeSeries",
     "Session",
     "Sliding",
     "Step",
@@ -85,11 +115,16 @@ __all__ = [
     "Tumbling",
     "WatermarkStep",
     "Window",
-    "WindowRun",
+    "WindowResults",
+    "WindowScenario",
+    "WindowSummary",
+    "WindowTimeSeries",
     "assign",
+    "assigner_for",
     "count_by_key",
     "count_window",
     "crash_demo",
+    "describe",
     "draw_keys",
     "event_stream",
     "group_names",
@@ -100,10 +135,8 @@ __all__ = [
     "partitions_of",
     "rebalance_diff",
     "replay",
-    "run_windows",
     "session_windows",
-    "simulate_groups",
-    "simulate_replication",
+    "simulate",
     "sliding_windows",
     "tumbling_window",
 ]

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from ._validate import choice, whole
+from course.sim.validate import choice, instance, whole
 
-__all__ = ["STRATEGIES", "Assignment", "TopicPartition", "assign", "is_balanced", "partitions_of"]
+__all__ = ["ASSIGNORS", "Assignment", "TopicPartition", "assign", "is_balanced", "partitions_of"]
 
 TopicPartition = tuple[str, int]  # (topic, partition number)
 Assignment = dict[str, list[TopicPartition]]  # member id -> the partitions it owns, sorted
 
-STRATEGIES = ("range", "roundrobin", "sticky")
+ASSIGNORS = ("range", "roundrobin", "sticky")  # Kafka's partition.assignment.strategy values taught here
 
 
 def partitions_of(topics: Mapping[str, int]) -> list[TopicPartition]:
@@ -25,35 +25,46 @@ def partitions_of(topics: Mapping[str, int]) -> list[TopicPartition]:
     >>> partitions_of({"rides": 2, "alerts": 1})
     [('alerts', 0), ('rides', 0), ('rides', 1)]
     """
+    _check_topics(topics)
     return [(topic, p) for topic in sorted(topics) for p in range(topics[topic])]
 
 
-def _check(topics: Mapping[str, int], subscriptions: Mapping[str, Sequence[str]]) -> None:
-    if not isinstance(topics, Mapping):
-        raise ValueError(f"topics must be a dict of topic -> partition count, e.g. {{'rides': 6}} (got {topics!r})")
-    if not isinstance(subscriptions, Mapping):
-        raise ValueError(
-            f"subscriptions must be a dict of member id -> topics, e.g. {{'c0': ['rides']}} (got {subscriptions!r})"
-        )
+def _check_topics(topics: Mapping[str, int]) -> None:
+    instance("topics", topics, Mapping, example="{'rides': 6} (topic -> partition count)")
     for topic, count in topics.items():
-        if not isinstance(topic, str):
-            raise ValueError(f"topic names must be strings (got {topic!r})")
-        whole(
-            f"the partition count of topic {topic!r}", count, 1, "a topic needs at least one partition to hold records"
-        )
+        instance("topics (a topic name)", topic, str, example="{'rides': 6}")
+        whole(f"topics[{topic!r}]", count, minimum=1, why="a topic needs at least one partition to hold records")
+
+
+def _check_subscriptions(subscriptions: Mapping[str, Sequence[str]]) -> None:
+    instance("subscriptions", subscriptions, Mapping, example="{'c0': ['rides']} (member id -> topics)")
     for member, subscribed in subscriptions.items():
-        if not isinstance(member, str):
-            raise ValueError(f"member ids must be strings such as 'c0' (got {member!r}): Kafka sorts them as strings")
+        instance("subscriptions (a member id)", member, str, example="{'c0': ['rides']}: Kafka sorts ids as strings")
         if isinstance(subscribed, str) or not isinstance(subscribed, Sequence | set | frozenset):
             raise ValueError(
-                f"member {member!r} must subscribe to a list of topics, e.g. ['rides'] (got {subscribed!r})"
+                f"subscriptions[{member!r}] must be a list of topics (got {subscribed!r}): for example ['rides']"
             )
+
+
+def _check_pairs(name: str, owned: object) -> None:
+    """`owned` must be a list of (topic, partition) pairs, as an assignment holds."""
+    if isinstance(owned, str) or not isinstance(owned, Sequence | set | frozenset):
+        raise ValueError(f"{name} must be a list of (topic, partition) pairs (got {owned!r}): e.g. [('rides', 0)]")
+    for tp in owned:
+        if not (isinstance(tp, Sequence) and len(tp) == 2 and isinstance(tp[0], str) and isinstance(tp[1], int)):
+            raise ValueError(f"{name} must list (topic, partition) pairs such as ('rides', 0) (got {tp!r})")
+
+
+def _check(topics: Mapping[str, int], subscriptions: Mapping[str, Sequence[str]]) -> None:
+    _check_topics(topics)
+    _check_subscriptions(subscriptions)
+    for member, subscribed in subscriptions.items():
         for topic in subscribed:
             if topic not in topics:
                 known = ", ".join(repr(t) for t in sorted(topics)) or "none"
                 raise ValueError(
-                    f"member {member!r} subscribes to topic {topic!r}, which does not exist; "
-                    f"known topics: {known} (create it or fix the name)"
+                    f"subscriptions[{member!r}] must name existing topics (got {topic!r}): "
+                    f"known topics are {known}; create it or fix the name"
                 )
 
 
@@ -102,6 +113,12 @@ def is_balanced(assignment: Mapping[str, Sequence[TopicPartition]], subscription
     >>> is_balanced({"a": [("t", 0)], "b": [("t", 1)]}, subs)
     True
     """
+    _check_subscriptions(subscriptions)
+    instance("assignment", assignment, Mapping, example="the dict assign(...) returns")
+    for holder, owned in assignment.items():
+        if holder not in subscriptions:
+            raise ValueError(f"assignment must only name subscribed members (got {holder!r}): add it to subscriptions")
+        _check_pairs(f"assignment[{holder!r}]", owned)
     count = {m: len(assignment.get(m, [])) for m in subscriptions}
     by_topic: dict[str, list[str]] = {}
     for member, topics in subscriptions.items():
@@ -128,8 +145,9 @@ def _sticky(
     owner: dict[TopicPartition, str] = {}
     was_owner: dict[TopicPartition, str] = {}
     # 1. keep every previous ownership that is still valid (member present and subscribed, partition exists)
-    for member in sorted(previous or {}):
-        for tp in sorted(tuple(x) for x in previous[member]):
+    before = previous or {}
+    for member in sorted(before):
+        for tp in sorted((x[0], x[1]) for x in before[member]):
             if member in owned and tp in eligible and member in eligible[tp] and tp not in owner:
                 owner[tp] = was_owner[tp] = member
                 owned[member].append(tp)
@@ -215,17 +233,12 @@ def assign(
     >>> after   # c2 joins: it takes one partition and the other three stay where they were
     {'c0': [('rides', 1)], 'c1': [('rides', 2), ('rides', 3)], 'c2': [('rides', 0)]}
     """
-    choice("assignment strategy", strategy, STRATEGIES)
+    choice("strategy", strategy, ASSIGNORS)
     _check(topics, subscriptions)
     if previous is not None:
-        if not isinstance(previous, Mapping):
-            raise ValueError(f"previous must be an assignment dict such as assign(...) returns (got {previous!r})")
+        instance("previous", previous, Mapping, example="the dict an earlier assign(...) returned")
         for member, owned in previous.items():
-            for tp in owned:
-                if not (isinstance(tp, Sequence) and len(tp) == 2 and isinstance(tp[1], int)):
-                    raise ValueError(
-                        f"previous[{member!r}] must list (topic, partition) pairs such as ('rides', 0) (got {tp!r})"
-                    )
+            _check_pairs(f"previous[{member!r}]", owned)
     if strategy == "range":
         return _range(topics, subscriptions)
     if strategy == "roundrobin":

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ._validate import choice, whole
-from .assignors import STRATEGIES, Assignment, TopicPartition, assign
+from course.sim.validate import choice, whole
+
+from .assignors import ASSIGNORS, Assignment, TopicPartition, assign
 from .rebalance import PROTOCOLS, RebalanceDiff, rebalance_diff
 from .topic import LogRecord, Topic
 
@@ -45,11 +46,20 @@ class ConsumerGroup:
         strategy: str = "range",
         protocol: str = "eager",
     ):
-        choice("assignment strategy", strategy, STRATEGIES)
-        choice("rebalance protocol", protocol, PROTOCOLS)
-        topic_list = [topics] if isinstance(topics, Topic) else list(topics)
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"name must be a non-empty string (got {name!r}): e.g. 'dashboard'")
+        choice("strategy", strategy, ASSIGNORS)
+        choice("protocol", protocol, PROTOCOLS)
+        if isinstance(topics, Topic):
+            topic_list = [topics]
+        elif isinstance(topics, Iterable) and not isinstance(topics, str):
+            topic_list = list(topics)
+        else:
+            topic_list = []
         if not topic_list or not all(isinstance(t, Topic) for t in topic_list):
-            raise ValueError(f"a group reads one or more Topic objects, e.g. Topic('rides', 6) (got {topics!r})")
+            raise ValueError(f"topics must be one or more Topic objects (got {topics!r}): e.g. Topic('rides', 6)")
+        if isinstance(members, str) or not isinstance(members, Iterable):
+            raise ValueError(f"members must be a list of member ids (got {members!r}): e.g. ['c0', 'c1']")
         self.name = name
         self.topics = {t.name: t for t in topic_list}
         self.strategy = strategy
@@ -80,14 +90,16 @@ class ConsumerGroup:
 
     def _check_new(self, member: str) -> None:
         if not isinstance(member, str) or not member:
-            raise ValueError(f"member ids are non-empty strings such as 'c0' (got {member!r})")
+            raise ValueError(
+                f"member must be a non-empty string such as 'c0' (got {member!r}): Kafka sorts ids as strings"
+            )
         if member in self.members:
             raise ValueError(f"member {member!r} is already in group {self.name!r}: pick a new id")
 
     def _check_member(self, member: str) -> None:
-        if member not in self.members:
+        if not isinstance(member, str) or member not in self.members:
             listed = ", ".join(repr(m) for m in sorted(self.members)) or "none"
-            raise ValueError(f"{member!r} is not a member of group {self.name!r}; members: {listed}")
+            raise ValueError(f"member must be one of the members of group {self.name!r}: {listed} (got {member!r})")
 
     def _rebalance(self) -> RebalanceDiff:
         before = self.assignment
@@ -103,6 +115,9 @@ class ConsumerGroup:
 
     def owner(self, topic: str, partition: int) -> str | None:
         """The member that owns a partition, or None when the group has no members."""
+        choice("topic", topic, sorted(self.topics))
+        last = self.topics[topic].partitions - 1
+        whole("partition", partition, maximum=last, why=f"topic {topic!r} has partitions 0 to {last}")
         for member, owned in self.assignment.items():
             if (topic, partition) in owned:
                 return member
@@ -144,13 +159,15 @@ class ConsumerGroup:
         Partitions in `paused` are not read (a rebalance is moving them).
         """
         self._check_member(member)
-        skip = set(paused)
+        if isinstance(paused, str) or not isinstance(paused, Iterable):
+            raise ValueError(f"paused must be a list of (topic, partition) pairs (got {paused!r}): e.g. [('rides', 0)]")
+        skip = {tuple(tp) if isinstance(tp, list) else tp for tp in paused}
         owned = [tp for tp in self.assignment[member] if tp not in skip]
         ends = {tp: len(self.topics[tp[0]].logs[tp[1]]) for tp in owned}
         if max_records is None:
             take = {tp: ends[tp] - self.position[tp] for tp in owned}
         else:
-            budget = whole("max_records", max_records, 0, "a count of records")
+            budget = whole("max_records", max_records, minimum=0, why="a count of records")
             take = dict.fromkeys(owned, 0)
             active = [tp for tp in owned if ends[tp] > self.position[tp]]
             while budget > 0 and active:
@@ -175,7 +192,14 @@ class ConsumerGroup:
 
     def commit(self, members: str | Iterable[str] | None = None) -> None:
         """Make the current positions of `members` (default: everyone) the group's committed offsets."""
-        chosen = self.members if members is None else [members] if isinstance(members, str) else list(members)
+        if members is None:
+            chosen = list(self.members)
+        elif isinstance(members, str):
+            chosen = [members]
+        elif isinstance(members, Iterable):
+            chosen = list(members)
+        else:
+            raise ValueError(f"members must be a member id, a list of them or None (got {members!r}): e.g. 'c0'")
         for member in chosen:
             self._check_member(member)
             for tp in self.assignment[member]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from ._validate import choice, whole
+from course.sim.validate import choice, whole
 
 __all__ = ["COMMIT_MODES", "DeliveryResult", "Step", "crash_demo"]
 
@@ -78,11 +78,11 @@ def crash_demo(commit: str = "after", records: int = 10, batch: int = 4, crash_a
     >>> crash_demo("after", crash_after=None).processed == list(range(10))
     True
     """
-    choice("commit mode", commit, COMMIT_MODES)
-    whole("records", records, 0, "the number of records in the partition")
-    whole("batch", batch, 1, "a poll returns at least one record")
+    choice("commit", commit, COMMIT_MODES)
+    whole("records", records, maximum=100_000, why="the number of records in the partition")
+    whole("batch", batch, minimum=1, why="a poll returns at least one record")
     if crash_after is not None:
-        whole("crash_after", crash_after, 1, "the number of records processed before the crash, or None")
+        whole("crash_after", crash_after, minimum=1, why="the number of records processed before the crash, or None")
     steps: list[Step] = []
     processed: list[int] = []
     committed = 0

@@ -11,12 +11,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from course.sim import stream
-from course.sim.hashing import murmur2, partition_for
+from course.sim.hashing import partition_for
+from course.sim.validate import instance, number, whole
+from course.sim.validate import seed as check_seed
 
-from ._validate import number, whole
 from .topic import LogRecord, Topic
 
-__all__ = ["Producer", "draw_keys", "murmur2", "partition_counts", "partition_for"]
+__all__ = ["Producer", "draw_keys", "partition_counts"]
+
 
 class Producer:
     """Write records to a topic: keyed records go to `partition_for(key)`, keyless ones round robin.
@@ -35,8 +37,7 @@ class Producer:
     """
 
     def __init__(self, topic: Topic):
-        if not isinstance(topic, Topic):
-            raise ValueError(f"a Producer writes to a Topic, e.g. Producer(Topic('rides', 6)) (got {topic!r})")
+        instance("topic", topic, Topic, example="Producer(Topic('rides', 6))")
         self.topic = topic
         self._next = 0
 
@@ -68,9 +69,10 @@ def draw_keys(n: int, keys: int = 50, skew: float = 0.0, seed: int = 0) -> list[
     >>> hot.count("k0") > 500
     True
     """
-    whole("n", n, 0, "the number of keys to draw")
-    whole("keys", keys, 1, "there must be at least one distinct key")
-    number("skew", skew, "0 means every key is equally common, 1 or 2 make a few keys hot", minimum=0)
+    whole("n", n, maximum=1_000_000, why="the number of keys to draw")
+    whole("keys", keys, minimum=1, maximum=100_000, why="there must be at least one distinct key")
+    number("skew", skew, minimum=0, maximum=10, why="0 means every key is equally common, 1 or 2 make a few keys hot")
+    check_seed(seed)
     names = [f"k{i}" for i in range(keys)]
     cumulative, total = [], 0.0
     for i in range(keys):
@@ -85,6 +87,8 @@ def partition_counts(keys: Iterable[Any], partitions: int) -> list[int]:
     >>> partition_counts(["paris"] * 3, partitions=4).count(3)
     1
     """
-    whole("partitions", partitions, 1, "a topic needs at least one partition to hold records")
+    whole("partitions", partitions, minimum=1, maximum=10_000, why="a topic needs at least one partition")
+    if isinstance(keys, (str, bytes)) or not isinstance(keys, Iterable):
+        raise ValueError(f"keys must be a list of keys (got {keys!r}): e.g. ['paris', 'lyon']")
     counts = Counter(partition_for(k, partitions) for k in keys)
     return [counts.get(p, 0) for p in range(partitions)]

@@ -6,8 +6,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from ._validate import choice
-from .assignors import TopicPartition
+from course.sim.validate import choice, instance
+
+from .assignors import TopicPartition, _check_pairs
 
 __all__ = ["PROTOCOLS", "Move", "RebalanceDiff", "rebalance_diff"]
 
@@ -112,22 +113,22 @@ class RebalanceDiff:
         member revokes everything before the new assignment is handed out ("stop the world").
         Cooperative (incremental): only the partitions that move.
         """
-        choice("rebalance protocol", protocol, PROTOCOLS)
+        choice("protocol", protocol, PROTOCOLS)
         if protocol == "eager":
             return [(m.topic, m.partition) for m in self.records if m.before is not None or m.after is not None]
         return [(m.topic, m.partition) for m in self.moved]
 
     def steps(self, protocol: str = "eager") -> tuple[str, ...]:
         """What the group does meanwhile, one sentence per step."""
-        choice("rebalance protocol", protocol, PROTOCOLS)
+        choice("protocol", protocol, PROTOCOLS)
         return _STEPS[protocol]
 
 
 def _owners(assignment: Mapping[str, Sequence[TopicPartition]], name: str) -> dict[TopicPartition, str]:
-    if not isinstance(assignment, Mapping):
-        raise ValueError(f"{name} must be an assignment dict such as assign(...) returns (got {assignment!r})")
+    instance(name, assignment, Mapping, example="the dict assign(...) returns")
     owners: dict[TopicPartition, str] = {}
     for member, owned in assignment.items():
+        _check_pairs(f"{name}[{member!r}]", owned)
         for tp in owned:
             tp = (tp[0], tp[1])
             if tp in owners:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
+from course.sim.validate import instance, whole
+
 from .topic import LogRecord, Topic
 
 __all__ = ["count_by_key", "replay"]
@@ -25,6 +27,8 @@ def count_by_key(counts: Mapping[Any, int], record: LogRecord) -> dict[Any, int]
     >>> count_by_key({"paris": 2}, LogRecord("rides", 0, 2, "paris", 1, 0.0))
     {'paris': 3}
     """
+    instance("counts", counts, Mapping, example="{} to start, or the dict the last step returned")
+    instance("record", record, LogRecord, example="a record read from a Topic")
     out = dict(counts)
     out[record.key] = out.get(record.key, 0) + 1
     return out
@@ -53,24 +57,21 @@ def replay(
     >>> replay(rides, count_by_key, {}, upto=[1, 0])
     {'paris': 1}
     """
-    if not isinstance(topic, Topic):
-        raise ValueError(f"replay reads a Topic, e.g. Topic('rides', 6) (got {topic!r})")
+    instance("topic", topic, Topic, example="Topic('rides', 6)")
     if not callable(apply):
-        raise ValueError(f"apply must be a function (state, record) -> new state (got {apply!r})")
+        raise ValueError(f"apply must be a function (state, record) -> new state (got {apply!r}): e.g. count_by_key")
     ends = topic.end_offsets()
     if upto is not None:
+        if isinstance(upto, (str, bytes)) or not isinstance(upto, Iterable):
+            raise ValueError(f"upto must be a list of end offsets, one per partition (got {upto!r}): e.g. [3, 0]")
         stops = list(upto)
         if len(stops) != topic.partitions:
             raise ValueError(
-                f"upto must give one end offset per partition ({topic.partitions}), got {len(stops)}: "
+                f"upto must give one end offset per partition ({topic.partitions}) (got {len(stops)}): "
                 "e.g. topic.end_offsets()"
             )
         for p, (stop, end) in enumerate(zip(stops, ends, strict=True)):
-            if isinstance(stop, bool) or not isinstance(stop, int) or not 0 <= stop <= end:
-                raise ValueError(
-                    f"upto[{p}] must be a whole number from 0 to {end} (got {stop!r}): "
-                    f"partition {p} holds {end} records"
-                )
+            whole(f"upto[{p}]", stop, maximum=end, why=f"partition {p} holds {end} records")
         ends = stops
     state = initial
     for p, end in enumerate(ends):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from ._validate import whole
+from course.sim.validate import number, whole
 
 __all__ = ["LogRecord", "Topic"]
 
@@ -39,8 +39,8 @@ class Topic:
 
     def __init__(self, name: str, partitions: int):
         if not isinstance(name, str) or not name:
-            raise ValueError(f"a topic needs a name such as 'rides' (got {name!r})")
-        whole("partitions", partitions, 1, "a topic needs at least one partition to hold records")
+            raise ValueError(f"name must be a non-empty string (got {name!r}): a topic needs a name such as 'rides'")
+        whole("partitions", partitions, minimum=1, maximum=10_000, why="a topic needs at least one partition")
         self.name = name
         self.partitions = partitions
         self.logs: list[list[LogRecord]] = [[] for _ in range(partitions)]
@@ -49,15 +49,13 @@ class Topic:
         return f"Topic({self.name!r}, partitions={self.partitions}, records={sum(self.end_offsets())})"
 
     def _check_partition(self, partition: int) -> None:
-        if isinstance(partition, bool) or not isinstance(partition, int) or not 0 <= partition < self.partitions:
-            raise ValueError(
-                f"partition must be a whole number from 0 to {self.partitions - 1} "
-                f"(got {partition!r}): topic {self.name!r} has {self.partitions} partitions"
-            )
+        last = self.partitions - 1
+        whole("partition", partition, maximum=last, why=f"topic {self.name!r} has partitions 0 to {last}")
 
     def append(self, partition: int, key: Any = None, value: Any = None, timestamp: float = 0.0) -> LogRecord:
         """Add a record at the end of `partition`'s log and return it with its offset."""
         self._check_partition(partition)
+        number("timestamp", timestamp, why="when the record was written, in seconds")
         log = self.logs[partition]
         record = LogRecord(self.name, partition, len(log), key, value, timestamp)
         log.append(record)
@@ -75,6 +73,6 @@ class Topic:
     def read(self, partition: int, offset: int = 0, max_records: int | None = None) -> list[LogRecord]:
         """Records of `partition` from `offset` on (at most `max_records`); reading never removes them."""
         self._check_partition(partition)
-        whole("offset", offset, 0, "offsets count records from 0")
-        end = None if max_records is None else offset + whole("max_records", max_records, 0, "a count of records")
+        whole("offset", offset, why="offsets count records from 0")
+        end = None if max_records is None else offset + whole("max_records", max_records, why="a count of records")
         return self.logs[partition][offset:end]

@@ -10,15 +10,19 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from numbers import Real
+
+from course.sim.validate import choice, instance, number, whole
 
 __all__ = [
+    "WINDOW_KINDS",
     "Count",
     "Session",
     "Sliding",
     "Tumbling",
     "Window",
+    "assigner_for",
     "count_window",
+    "describe",
     "session_windows",
     "sliding_windows",
     "tumbling_window",
@@ -27,16 +31,20 @@ __all__ = [
 Window = tuple[float, float]  # (start, end): start included, end excluded
 
 
+WINDOW_KINDS = ("tumbling", "sliding", "session", "count")
+MAX_OVERLAP = 1_000  # the most sliding windows one event may belong to (size / slide)
+_TIME_LIMIT = 1e12  # seconds either side of 0: beyond any timestamp, and small enough to keep float edges exact
+
+
 def _time(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number of seconds (got {value!r})")
+    """A timestamp or offset: any finite number of seconds (kept as given, so whole numbers stay exact)."""
+    number(name, value, minimum=-_TIME_LIMIT, maximum=_TIME_LIMIT, why="a time in seconds")
     return value  # type: ignore[return-value]
 
 
 def _positive(name: str, value: object, why: str) -> float:
-    _time(name, value)
-    if not value > 0:  # type: ignore[operator]
-        raise ValueError(f"{name} must be a positive number of seconds (got {value!r}): {why}")
+    """A length of time: a positive number of seconds (kept as given)."""
+    number(name, value, positive=True, maximum=_TIME_LIMIT, why=why)
     return value  # type: ignore[return-value]
 
 
@@ -73,7 +81,7 @@ def tumbling_window(ts: float, size: float, offset: float = 0) -> Window:
     _time("offset", offset)
     if not abs(offset) < size:
         raise ValueError(
-            f"offset must be smaller than size in absolute value (got offset={offset!r}, size={size!r}): "
+            f"offset must be smaller than size={size!r} in absolute value (got {offset!r}): "
             "Flink's rule; an offset of size (or more) gives the same windows as offset mod size"
         )
     start = _start(ts, offset, size)
@@ -99,17 +107,23 @@ def sliding_windows(ts: float, size: float, slide: float, offset: float = 0) -> 
     """
     _time("ts", ts)
     _positive("size", size, "a window must last some time, e.g. size=60 for one minute")
-    _positive("slide", slide, "a new window starts every `slide` seconds, e.g. slide=10")
-    _time("offset", offset)
-    if slide > size:
+    number(
+        "slide",
+        slide,
+        positive=True,
+        maximum=size,  # type: ignore[arg-type]
+        why=f"a new window starts every `slide` seconds, at most size={size!r} (events between windows would "
+        "belong to none; slide == size is a tumbling window)",
+    )
+    if size / slide > MAX_OVERLAP:
         raise ValueError(
-            f"slide ({slide!r}) must not be larger than size ({size!r}): events between windows would "
-            "belong to none; use slide <= size (slide == size is a tumbling window)"
+            f"slide must be at least size / {MAX_OVERLAP:,} = {size / MAX_OVERLAP:g} (got {slide!r}): "
+            f"each event would belong to more than {MAX_OVERLAP:,} windows"
         )
+    _time("offset", offset)
     if not abs(offset) < slide:
         raise ValueError(
-            f"offset must be smaller than slide in absolute value (got offset={offset!r}, slide={slide!r}): "
-            "Flink's rule"
+            f"offset must be smaller than slide={slide!r} in absolute value (got {offset!r}): Flink's rule"
         )
     last = _start(ts, offset, slide)
     windows = []
@@ -140,7 +154,9 @@ def session_windows(timestamps: Iterable[float], gap: float) -> list[Window]:
     []
     """
     _positive("gap", gap, "a session closes after `gap` seconds without events, e.g. gap=30")
-    times = sorted(_time("timestamp", t) for t in timestamps)
+    if isinstance(timestamps, (str, bytes)) or not isinstance(timestamps, Iterable):
+        raise ValueError(f"timestamps must be a list of times in seconds (got {timestamps!r}): e.g. [1, 2, 10]")
+    times = sorted(_time("timestamps", t) for t in timestamps)
     sessions: list[list[float]] = []
     for t in times:
         if sessions and sessions[-1][1] >= t:  # [t, t + gap) touches or overlaps the open session
@@ -159,10 +175,8 @@ def count_window(index: int, size: int) -> tuple[int, int]:
     >>> count_window(0, size=3), count_window(3, size=3)
     ((0, 3), (3, 6))
     """
-    if isinstance(index, bool) or not isinstance(index, int) or index < 0:
-        raise ValueError(f"index must be a whole number of 0 or more (got {index!r}): events are counted from 0")
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise ValueError(f"size must be a whole number of at least 1 (got {size!r}): events per count window")
+    whole("index", index, maximum=10**15, why="events are counted from 0")
+    whole("size", size, minimum=1, why="events per count window")
     start = index - index % size
     return (start, start + size)
 
@@ -221,6 +235,7 @@ class Session:
 
     def windows(self, ts: float) -> list[Window]:
         """The window an event at `ts` opens before merging: `[ts, ts + gap)`."""
+        _time("ts", ts)
         return [(ts, ts + self.gap)]
 
 
@@ -236,3 +251,40 @@ class Count:
 
     def __post_init__(self):
         count_window(0, self.size)  # validates
+
+
+def assigner_for(kind: str, size: float) -> Tumbling | Sliding | Session | Count:
+    """The window of `kind` with one length knob, as the lesson's lab offers it: tumbling windows of `size`
+    seconds, sliding windows of `size` seconds every `size / 2`, sessions with a gap of `size` seconds, or
+    count windows of `size` events.
+
+    >>> assigner_for("sliding", 10)
+    Sliding(size=10, slide=5.0, offset=0)
+    >>> assigner_for("count", 3)
+    Count(size=3)
+    """
+    choice("kind", kind, WINDOW_KINDS)
+    _positive("size", size, "the window's length in seconds (its gap for sessions, its events for count windows)")
+    if kind == "tumbling":
+        return Tumbling(size)
+    if kind == "sliding":
+        return Sliding(size, size / 2)
+    if kind == "session":
+        return Session(size)
+    return Count(size)  # type: ignore[arg-type]
+
+
+def describe(assigner: Tumbling | Sliding | Session | Count) -> str:
+    """An assigner in words: "tumbling 10 s", "sliding 10 s every 5 s", "sessions (gap 30 s)", "count windows of 3".
+
+    >>> describe(Sliding(10, 5))
+    'sliding 10 s every 5 s'
+    """
+    instance("assigner", assigner, (Tumbling, Sliding, Session, Count), example="Tumbling(10)")
+    if isinstance(assigner, Tumbling):
+        return f"tumbling {assigner.size:g} s"
+    if isinstance(assigner, Sliding):
+        return f"sliding {assigner.size:g} s every {assigner.slide:g} s"
+    if isinstance(assigner, Session):
+        return f"sessions (gap {assigner.gap:g} s)"
+    return f"count windows of {assigner.size} events"

@@ -1,11 +1,12 @@
 """Pictures of lesson 4: who reads which partition, where the replicas live, and when windows fire.
 
-- `draw_consumer_groups`: a networkx graph, producer -> partitions -> the consumers of each
-  group (one band per group); edge width = that group's lag on the partition, consumer fill =
-  how busy it is (cividis), idle and crashed consumers labelled as such.
-- `draw_brokers`: brokers as columns, one replica per partition row, leader / follower / out of
-  the ISR written in each cell; `draw_writes`: every write's fate over time (both drawn in
-  `streams_replication.py`, re-exported here).
+- `draw_consumer_groups`: the `group_graph` of a run (producer -> partitions -> the consumers of
+  each group, placed by `group_layout` on the shared `layered_layout`, one band per group); edge
+  width = that group's lag on the partition, consumer fill = how busy it is (cividis), idle and
+  crashed consumers labelled as such.
+- `draw_brokers`: brokers as columns, one replica per partition row (`broker_graph`,
+  `broker_layout`), leader / follower / out of the ISR written in each cell; `draw_writes`: every
+  write's fate over time (both drawn in `streams_replication.py`, re-exported here).
 - `draw_window_timeline`: event time against arrival time, the watermark, late and dropped
   events, and the windows each key got (drawn in `streams_windows.py`, re-exported here).
 
@@ -17,7 +18,7 @@ colour comes with a label, a marker shape or a line style.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import networkx as nx
@@ -27,12 +28,25 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
+from course.sim.validate import instance, whole
+from course.streams import GroupResults, RebalanceDiff
+
+from .graph import layered_layout
 from .palette import OKABE_ITO, utilization_colour
-from .streams_replication import draw_brokers, draw_replication_dashboard, draw_writes
+from .streams_replication import (
+    _check_ax,
+    broker_graph,
+    broker_layout,
+    draw_brokers,
+    draw_replication_dashboard,
+    draw_writes,
+)
 from .streams_windows import draw_window_dashboard, draw_window_results, draw_window_timeline
 
 __all__ = [
     "GROUP_STYLES",
+    "broker_graph",
+    "broker_layout",
     "draw_brokers",
     "draw_consumer_groups",
     "draw_group_dashboard",
@@ -55,7 +69,7 @@ GROUP_STYLES = [  # (colour, line style) per group, in group order
     (OKABE_ITO["bluish green"], ":"),
     (OKABE_ITO["reddish purple"], "-."),
 ]
-X_PRODUCER, X_PARTITION, X_CONSUMER = 0.0, 0.32, 0.72
+X_PRODUCER, X_PARTITION, X_CONSUMER = 0.0, 0.36, 0.72  # the three columns of `group_layout`
 _NOTE = {"fontsize": 7, "color": OKABE_ITO["grey"]}
 
 
@@ -63,19 +77,23 @@ def _style(i: int) -> tuple[str, str]:
     return GROUP_STYLES[i % len(GROUP_STYLES)]
 
 
-def group_graph(results) -> nx.DiGraph:
+def _results(results: object) -> GroupResults:
+    return instance("results", results, GroupResults, example="simulate(GroupScenario.example(), until=10)")
+
+
+def group_graph(results: GroupResults) -> nx.DiGraph:
     """The run as a graph: producer -> partition edges (`records`), partition -> consumer ownership edges (`lag`).
 
     Consumer nodes are named "group/member" and carry `status` ("active", "idle" or "crashed"),
     `load` (records/s of its partitions over what it can process), `lag` and `gained` (the
     partitions a rebalance gave it).
 
-    >>> from course.streams import GroupScenario, simulate_groups
-    >>> g = group_graph(simulate_groups(GroupScenario(partitions=2, consumers=3, groups=1), until=1))
+    >>> from course.streams import GroupScenario, simulate
+    >>> g = group_graph(simulate(GroupScenario(partitions=2, consumers=3, groups=1), until=1))
     >>> sorted(g.successors("P0")), g.nodes["dashboard/c2"]["status"]
     (['dashboard/c0'], 'idle')
     """
-    s = results.scenario
+    s = _results(results).scenario
     g = nx.DiGraph()
     g.add_node("producer", kind="producer")
     per_second = [n / results.until for n in results.produced]
@@ -111,33 +129,28 @@ def group_graph(results) -> nx.DiGraph:
     return g
 
 
-def _spread(n: int, top: float = 0.97, bottom: float = 0.03) -> list[float]:
-    if n <= 1:
-        return [(top + bottom) / 2] * n
-    return [round(top - i * (top - bottom) / (n - 1), 6) for i in range(n)]
-
-
-def group_layout(partitions: int, members: dict[str, Sequence[str]]) -> dict[str, tuple[float, float]]:
-    """Fixed positions: producer left, partitions in a column, each group's members in a band on the right.
+def group_layout(partitions: int, members: Mapping[str, Sequence[str]]) -> dict[str, tuple[float, float]]:
+    """Fixed positions on the shared `layered_layout`: the producer, the partitions in a column, and
+    each group's members in a band on the right (a blank row between bands).
 
     Positions depend only on the counts, so the picture stays still while the traffic changes.
 
     >>> pos = group_layout(2, {"dashboard": ["c0"], "archiver": ["c0", "c1"]})
-    >>> pos["P0"], pos["dashboard/c0"][0]
-    ((0.32, 0.97), 0.72)
+    >>> pos["producer"], pos["P0"], pos["dashboard/c0"]
+    ((0.0, 0.5), (0.36, 0.666667), (0.72, 0.8))
     """
-    pos = {"producer": (X_PRODUCER, 0.5)}
-    for p, y in enumerate(_spread(partitions)):
-        pos[f"P{p}"] = (X_PARTITION, y)
-    rows: list[str | None] = []
+    whole("partitions", partitions, minimum=1, maximum=10_000, why="a topic needs a partition")
+    instance("members", members, Mapping, example="{'dashboard': ['c0', 'c1']}")
+    rows: list[str] = []
     for i, (group, names) in enumerate(members.items()):
+        if isinstance(names, str) or not isinstance(names, Sequence):
+            raise ValueError(f"members[{group!r}] must be a list of member ids (got {names!r}): e.g. ['c0', 'c1']")
         if i:
-            rows.append(None)  # a blank row between bands
+            rows.append(f"_gap{i}")  # a blank row between bands
         rows += [f"{group}/{m}" for m in names]
-    for node, y in zip(rows, _spread(len(rows), top=0.9), strict=True):
-        if node is not None:
-            pos[node] = (X_CONSUMER, y)
-    return pos
+    layers = [["producer"], [f"P{p}" for p in range(partitions)], rows]
+    pos = layered_layout(layers, width=X_CONSUMER, height=1.0)
+    return {node: xy for node, xy in pos.items() if not node.startswith("_gap")}
 
 
 def _consumer_label(data: dict) -> str:
@@ -153,24 +166,28 @@ def _consumer_label(data: dict) -> str:
     return text
 
 
-def draw_consumer_groups(results, ax: Axes | None = None) -> dict:
-    """Draw producer -> partitions -> consumers of every group, for one `simulate_groups` run.
+def draw_consumer_groups(results: GroupResults, ax: Axes | None = None) -> dict:
+    """Draw producer -> partitions -> consumers of every group, for one consumer-group run.
 
     Edge width from the producer = records written; an ownership edge is drawn in its group's
     colour, as wide as that group's lag on the partition. Consumer fill = load (cividis, dark
     idle to yellow saturated); idle consumers are hollow with a dashed rim, crashed ones crossed.
 
-    >>> from course.streams import GroupScenario, simulate_groups
-    >>> artists = draw_consumer_groups(simulate_groups(GroupScenario(), until=2))
+    >>> from course.streams import GroupScenario, simulate
+    >>> artists = draw_consumer_groups(simulate(GroupScenario(), until=2))
     >>> len(artists["owns"].get_segments())   # 6 partitions, each owned once in each of 2 groups
     12
     >>> plt.close("all")
     """
+    _results(results)
+    _check_ax(ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 5), dpi=80)
     g = group_graph(results)
     groups = list(results.assignments)
-    members = {grp: [g.nodes[n]["member"] for n in g.nodes if g.nodes[n].get("group") == grp] for grp in groups}
+    members: dict[str, list[str]] = {
+        grp: [g.nodes[n]["member"] for n in g.nodes if g.nodes[n].get("group") == grp] for grp in groups
+    }
     pos = group_layout(results.scenario.partitions, members)
     rows = max(results.scenario.partitions, sum(len(v) for v in members.values()) + len(groups) - 1)
     size = max(5.0, min(16.0, 230.0 / rows))  # marker size in points, smaller when crowded
@@ -249,7 +266,7 @@ def draw_consumer_groups(results, ax: Axes | None = None) -> dict:
         x, y = pos[n]
         colour = "black" if d["status"] == "active" else OKABE_ITO["grey"]
         ax.text(x + 0.035, y, _consumer_label(d), ha="left", va="center", fontsize=font, color=colour, zorder=4)
-    step = 0.87 / max(1, len(consumers) + len(groups) - 2)
+    step = 1.0 / (len(consumers) + len(groups))  # the row spacing of `group_layout`
     for i, grp in enumerate(groups):
         ys = [pos[f"{grp}/{m}"][1] for m in members[grp]]
         colour, style = _style(i)
@@ -263,7 +280,7 @@ def draw_consumer_groups(results, ax: Axes | None = None) -> dict:
         )
         ax.text(
             X_CONSUMER - 0.04,
-            max(ys) + min(0.05, max(0.6 * step, 0.025)),
+            max(ys) + min(0.05, max(0.55 * step, 0.025)),
             f"group '{grp}'",
             ha="left",
             va="center",
@@ -285,14 +302,19 @@ def draw_consumer_groups(results, ax: Axes | None = None) -> dict:
     return {"writes": write_lines, "owns": own_lines, "consumers": marks, "graph": g, "pos": pos}
 
 
-def draw_lag_over_time(results, ax: Axes | None = None) -> dict:
-    """Total lag of each group over time (one colour and line style per group), crashes and rebalances marked."""
+def draw_lag_over_time(results: GroupResults, ax: Axes | None = None) -> dict:
+    """Total lag of each group over time (one colour and line style per group), crashes and rebalances marked.
+
+    >>> from course.streams import GroupScenario, simulate
+    >>> sorted(draw_lag_over_time(simulate(GroupScenario(), until=1)))
+    ['archiver', 'dashboard']
+    >>> plt.close("all")
+    """
+    _results(results)
+    _check_ax(ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 2.5), dpi=80)
-    totals: dict[str, dict[float, int]] = {grp: {} for grp in results.assignments}
-    for sample in results.samples:
-        series = totals[sample.group]
-        series[sample.t] = series.get(sample.t, 0) + sample.lag
+    totals = results.total_lag()
     lines = {}
     for i, (grp, series) in enumerate(totals.items()):
         colour, style = _style(i)
@@ -325,6 +347,11 @@ def draw_partition_load(counts: Sequence[int], ax: Axes | None = None) -> dict:
     2
     >>> plt.close("all")
     """
+    if isinstance(counts, (str, bytes)) or not isinstance(counts, Sequence) or not counts:
+        raise ValueError(f"counts must be a non-empty list of records per partition (got {counts!r}): e.g. [10, 40]")
+    for c in counts:
+        whole("counts", c, why="records written to one partition")
+    _check_ax(ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 2), dpi=80)
     counts = list(counts)
@@ -346,14 +373,14 @@ def draw_partition_load(counts: Sequence[int], ax: Axes | None = None) -> dict:
     return {"bars": bars, "hot": hot}
 
 
-def rebalance_note(results) -> str:
+def rebalance_note(results: GroupResults) -> str:
     """One sentence per rebalance: when, why, what moved, what was paused, and the duplicates it caused.
 
-    >>> from course.streams import GroupScenario, simulate_groups
-    >>> rebalance_note(simulate_groups(GroupScenario(), until=1))
+    >>> from course.streams import GroupScenario, simulate
+    >>> rebalance_note(simulate(GroupScenario(), until=1))
     'no rebalance: every consumer kept its partitions'
     """
-    s = results.scenario
+    s = _results(results).scenario
     lines = []
     for e in results.rebalances:
         moved = ", ".join(f"P{m.partition}" for m in e.diff.moved) or "nothing"
@@ -368,15 +395,23 @@ def rebalance_note(results) -> str:
     return "\n".join(lines) + f"\n{dup} records processed twice (read but not committed when ownership moved)"
 
 
-def draw_group_dashboard(results) -> tuple[Figure, dict]:
-    """One figure: the consumer-group graph on the left, lag over time and what each rebalance did on the right."""
+def draw_group_dashboard(results: GroupResults) -> tuple[Figure, dict]:
+    """One figure: the consumer-group graph on the left, lag over time and what each rebalance did on the right.
+
+    >>> from course.streams import GroupScenario, simulate
+    >>> figure, artists = draw_group_dashboard(simulate(GroupScenario(), until=1))
+    >>> len(figure.axes), sorted(artists)
+    (2, ['graph', 'lag', 'note'])
+    >>> plt.close("all")
+    """
+    _results(results)
     fig = plt.figure(figsize=(11, 4.6), dpi=80)
     grid = fig.add_gridspec(
         2, 2, width_ratios=[1.5, 1], height_ratios=[1, 0.22], left=0.01, right=0.98, top=0.97, bottom=0.03, hspace=0.4
     )
     graph_ax = fig.add_subplot(grid[:, 0])
     lag_ax = fig.add_subplot(grid[0, 1])
-    artists = {
+    artists: dict = {
         "graph": draw_consumer_groups(results, ax=graph_ax),
         "lag": draw_lag_over_time(results, ax=lag_ax),
     }
@@ -386,7 +421,7 @@ def draw_group_dashboard(results) -> tuple[Figure, dict]:
     return fig, artists
 
 
-def draw_rebalance_diffs(diffs: dict, ax: Axes | None = None) -> dict:
+def draw_rebalance_diffs(diffs: Mapping[str, RebalanceDiff], ax: Axes | None = None) -> dict:
     """A grid: one row per partition, one column per strategy, each cell "before → after"; moved cells hatched.
 
     >>> from course.streams import rebalance_diff
@@ -395,6 +430,13 @@ def draw_rebalance_diffs(diffs: dict, ax: Axes | None = None) -> dict:
     {'range': 1}
     >>> plt.close("all")
     """
+    if not isinstance(diffs, Mapping) or not diffs:
+        raise ValueError(
+            f"diffs must be a non-empty dict of name -> RebalanceDiff (got {diffs!r}): e.g. {{'range': d}}"
+        )
+    for name, d in diffs.items():
+        instance(f"diffs[{name!r}]", d, RebalanceDiff, example="rebalance_diff(before, after)")
+    _check_ax(ax)
     names = list(diffs)
     rows = max((len(d.records) for d in diffs.values()), default=0)
     if ax is None:

@@ -1,19 +1,26 @@
 """Lesson 4's replication pictures: brokers and their replicas (leader, follower, out of the ISR), writes' fates.
 
-Meaning never rests on colour alone: each replica's role is written in its cell, each write's
-fate has its own marker shape.
+`broker_graph` is the cluster at the end of a run (replica nodes, leader -> follower edges) and
+`broker_layout` places its replicas on the shared `layered_layout`: one column per broker, one
+row per partition. Meaning never rests on colour alone: each replica's role is written in its
+cell, each write's fate has its own marker shape.
 """
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import networkx as nx
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from course.sim.validate import instance
+from course.streams import ReplicaState, ReplicationResults, ReplicationScenario
+
+from .graph import layered_layout
 from .palette import OKABE_ITO
 
-__all__ = ["draw_brokers", "draw_replication_dashboard", "draw_writes"]
+__all__ = ["broker_graph", "broker_layout", "draw_brokers", "draw_replication_dashboard", "draw_writes"]
 
 _ROLE_FILL = {
     "leader": OKABE_ITO["blue"],
@@ -23,7 +30,17 @@ _ROLE_FILL = {
 }
 
 
-def _replica_role(state) -> str:
+def _check_ax(ax: object) -> None:
+    """`ax` must be None (draw on a new figure) or a matplotlib Axes."""
+    if ax is not None:
+        instance("ax", ax, Axes, example="ax=None, or an Axes from plt.subplots()")
+
+
+def _results(results: object) -> ReplicationResults:
+    return instance("results", results, ReplicationResults, example="simulate(ReplicationScenario(), until=10)")
+
+
+def _replica_role(state: ReplicaState) -> str:
     if state.role == "offline":
         return "offline"
     if not state.in_sync:
@@ -31,29 +48,81 @@ def _replica_role(state) -> str:
     return state.role
 
 
-def draw_brokers(result, ax: Axes | None = None) -> dict:
+def broker_layout(scenario: ReplicationScenario) -> dict[str, tuple[float, float]]:
+    """Fixed positions of the replicas "P{p}@b{b}" on the shared `layered_layout`: broker `b` in column
+    `x = b`, partition `p` in row `y = partitions - p` (so P0 is on top), whatever the run did.
+
+    >>> from course.streams import ReplicationScenario
+    >>> pos = broker_layout(ReplicationScenario(brokers=3, replication_factor=2, partitions=2))
+    >>> pos["P0@b0"], pos["P1@b2"], "P0@b2" in pos
+    ((0.0, 2.0), (2.0, 1.0), False)
+    """
+    s = instance("scenario", scenario, ReplicationScenario, example="ReplicationScenario()")
+    layers = [
+        [f"P{p}@b{b}" if b in s.replicas(p) else f"_none{p}@b{b}" for p in range(s.partitions)]
+        for b in range(s.brokers)
+    ]
+    pos = layered_layout(layers, width=max(1, s.brokers - 1), height=s.partitions + 1)
+    return {node: xy for node, xy in pos.items() if not node.startswith("_none")}
+
+
+def broker_graph(results: ReplicationResults) -> nx.DiGraph:
+    """The cluster at the end of a run: a node per replica "P{p}@b{b}" (attributes `partition`, `broker`,
+    `role` as drawn, `alive`, `in_sync`, `records`) and an edge from each partition's leader to every
+    replica that copies it (`kind="replicates"`).
+
+    >>> from course.streams import ReplicationScenario, simulate
+    >>> g = broker_graph(simulate(ReplicationScenario(fail_broker=0, fail_at=1.0), until=2))
+    >>> g.nodes["P0@b0"]["role"], sorted(g.successors("P0@b1"))
+    ('out of ISR', ['P0@b2'])
+    """
+    g = nx.DiGraph()
+    final = _results(results).final_replicas()
+    for state in final:
+        g.add_node(
+            f"P{state.partition}@b{state.broker}",
+            partition=state.partition,
+            broker=state.broker,
+            role=_replica_role(state),
+            alive=state.alive,
+            in_sync=state.in_sync,
+            records=state.log_end_offset,
+        )
+    for leader in (st for st in final if st.role == "leader"):
+        for other in final:
+            if other.partition == leader.partition and other.broker != leader.broker and other.alive:
+                g.add_edge(
+                    f"P{leader.partition}@b{leader.broker}", f"P{other.partition}@b{other.broker}", kind="replicates"
+                )
+    return g
+
+
+def draw_brokers(results: ReplicationResults, ax: Axes | None = None) -> dict:
     """Brokers as columns, a row per partition: each cell is a replica, its role written in it.
 
     Leader (dark), follower in the ISR (light), out of the ISR (white, hatched), offline (grey);
     a dead broker's box is dashed and marked DOWN. The ISR of each partition is listed at the right.
 
-    >>> from course.streams import ReplicationScenario, simulate_replication
-    >>> artists = draw_brokers(simulate_replication(ReplicationScenario(fail_broker=0), until=6))
+    >>> from course.streams import ReplicationScenario, simulate
+    >>> artists = draw_brokers(simulate(ReplicationScenario(fail_broker=0), until=6))
     >>> sorted(artists["roles"].items())[:2]
     [((0, 0), 'out of ISR'), ((0, 1), 'leader')]
     >>> plt.close("all")
     """
+    g = broker_graph(results)
+    _check_ax(ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3), dpi=80)
-    s = result.scenario
-    final = result.final_replicas()
-    dead = {e.broker for e in result.events if e.kind == "broker died"}
+    s = results.scenario
+    pos = broker_layout(s)
+    final = results.final_replicas()
+    dead = {e.broker for e in results.events if e.kind == "broker died"}
     roles = {}
     cells = []
-    for state in final:
-        role = _replica_role(state)
-        roles[(state.partition, state.broker)] = role
-        x, y = state.broker, -state.partition
+    for node, data in g.nodes(data=True):
+        role = data["role"]
+        roles[(data["partition"], data["broker"])] = role
+        x, y = pos[node]
         cell = Rectangle(
             (x - 0.42, y - 0.4),
             0.84,
@@ -68,15 +137,18 @@ def draw_brokers(result, ax: Axes | None = None) -> dict:
         cells.append(cell)
         colour = "white" if role == "leader" else "black"
         box = {"facecolor": "white", "edgecolor": "none", "pad": 1} if role == "out of ISR" else None
-        ax.text(x, y + 0.12, f"P{state.partition} {role}", ha="center", va="center", fontsize=7, color=colour, bbox=box)
-        ax.text(x, y - 0.18, f"{state.log_end_offset} records", ha="center", va="center", fontsize=6, color=colour)
+        ax.text(
+            x, y + 0.12, f"P{data['partition']} {role}", ha="center", va="center", fontsize=7, color=colour, bbox=box
+        )
+        ax.text(x, y - 0.18, f"{data['records']} records", ha="center", va="center", fontsize=6, color=colour)
+    top = s.partitions  # the row of P0
     for b in range(s.brokers):
         down = b in dead
         label = f"broker {b}" + (" · DOWN" if down else "")
-        ax.text(b, 0.62, label, ha="center", va="bottom", fontsize=8, weight="bold")
+        ax.text(b, top + 0.62, label, ha="center", va="bottom", fontsize=8, weight="bold")
         ax.add_patch(
             Rectangle(
-                (b - 0.48, -s.partitions + 0.5),
+                (b - 0.48, 0.5),
                 0.96,
                 s.partitions + 0.1,
                 fill=False,
@@ -90,46 +162,46 @@ def draw_brokers(result, ax: Axes | None = None) -> dict:
         text = "ISR " + ("{" + ", ".join(map(str, isr)) + "}" if isr else "empty: offline")
         if s.acks == "all":
             ok = len(isr) >= s.min_insync_replicas
-            text += f"\n{'≥' if ok else '<'} min {s.min_insync_replicas}: " + ("writes ok" if ok else "refused")
+            text += f"\n{'≥' if ok else '<'} min {s.min_insync_replicas}: " + ("writes ok" if ok else "rejected")
         else:
             text += f"\nacks={s.acks}: not waited for"
-        ax.text(s.brokers - 0.4, -p, text, fontsize=7, va="center")
+        ax.text(s.brokers - 0.4, top - p, text, fontsize=7, va="center")
     ax.set_xlim(-0.55, s.brokers + 0.6)
-    ax.set_ylim(-s.partitions + 0.35, 1.0)
+    ax.set_ylim(0.35, top + 1.0)
     ax.set_axis_off()
     return {"cells": cells, "roles": roles}
 
 
-_FATES = [  # (name, colour, marker, size)
-    ("acked", OKABE_ITO["blue"], "|", 30),
-    ("sent (acks=0)", OKABE_ITO["sky blue"], "|", 30),
-    ("refused", OKABE_ITO["reddish purple"], "_", 40),
-    ("failed", OKABE_ITO["orange"], "^", 18),
-    ("lost after ack", OKABE_ITO["vermillion"], "X", 60),
+_FATES = [  # (outcome, legend label, colour, marker, size)
+    ("served", "acknowledged", OKABE_ITO["blue"], "|", 30),
+    ("rejected", "rejected", OKABE_ITO["reddish purple"], "_", 40),
+    ("failed", "failed", OKABE_ITO["orange"], "^", 18),
+    ("unfinished", "unfinished", OKABE_ITO["grey"], ".", 18),
+    ("lost", "lost after ack", OKABE_ITO["vermillion"], "X", 60),
 ]
 
 
-def _fate(record) -> str:
-    if record.lost:
-        return "lost after ack"
-    if record.status == "sent":
-        return "sent (acks=0)"
-    return record.status if record.status in ("acked", "refused", "failed") else "failed"
-
-
-def draw_writes(result, ax: Axes | None = None) -> dict:
+def draw_writes(results: ReplicationResults, ax: Axes | None = None) -> dict:
     """Every write as a mark at (time sent, partition), its shape and colour its fate; zoomed on a failure.
 
     The legend counts every write of the run, not only those in view.
+
+    >>> from course.streams import ReplicationScenario, simulate
+    >>> marks = draw_writes(simulate(ReplicationScenario(acks=1, fail_broker=0, fail_at=2.03), until=4))
+    >>> len(marks["lost after ack"].get_offsets()) > 0
+    True
+    >>> plt.close("all")
     """
+    _results(results)
+    _check_ax(ax)
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 2.5), dpi=80)
-    by_fate: dict[str, list] = {name: [] for name, *_ in _FATES}
-    for r in result.records:
-        by_fate[_fate(r)].append(r)
+    by_fate: dict[str, list] = {outcome: [] for outcome, *_ in _FATES}
+    for r in results.records:
+        by_fate[r.status].append(r)
     marks = {}
-    for name, colour, marker, size in _FATES:
-        rows = by_fate[name]
+    for outcome, name, colour, marker, size in _FATES:
+        rows = by_fate[outcome]
         marks[name] = ax.scatter(
             [r.sent_at for r in rows],
             [r.partition for r in rows],
@@ -138,33 +210,41 @@ def draw_writes(result, ax: Axes | None = None) -> dict:
             marker=marker,
             linewidths=1,
             label=f"{name} ({len(rows)})",
-            zorder=3 if name.startswith("lost") else 2,
+            zorder=3 if outcome == "lost" else 2,
         )
-    for e in result.events:
+    for e in results.events:
         if e.kind == "broker died":
             ax.axvline(e.t, color=OKABE_ITO["vermillion"], linestyle="--", linewidth=1)
             ax.text(e.t, 0.02, f" broker {e.broker} dies", transform=ax.get_xaxis_transform(), va="bottom", fontsize=7)
-    s = result.scenario
+    s = results.scenario
     ax.set_yticks(range(s.partitions), [f"P{p}" for p in range(s.partitions)], fontsize=7)
     ax.set_ylim(-0.6, s.partitions - 0.4 + 0.35 * 3)
-    died = [e.t for e in result.events if e.kind == "broker died"]
+    died = [e.t for e in results.events if e.kind == "broker died"]
     if died:  # zoom on the failure: the loss window is a fraction of a second
-        ax.set_xlim(max(0.0, died[0] - 1.0), min(result.until, died[0] + 2.0))
+        ax.set_xlim(max(0.0, died[0] - 1.0), min(results.until, died[0] + 2.0))
         ax.set_xlabel("time sent (s), from 1 s before the failure to 2 s after")
     else:
-        ax.set_xlim(0, result.until)
+        ax.set_xlim(0, results.until)
         ax.set_xlabel("time sent (s)")
     ax.legend(loc="upper left", fontsize=6.5, ncol=5, handletextpad=0.2, columnspacing=0.8, borderpad=0.3)
     ax.grid(alpha=0.3, axis="x")
     return marks
 
 
-def draw_replication_dashboard(result) -> tuple[Figure, dict]:
-    """One figure: the brokers and their replicas (left), every write's fate over time (right)."""
+def draw_replication_dashboard(results: ReplicationResults) -> tuple[Figure, dict]:
+    """One figure: the brokers and their replicas (left), every write's fate over time (right).
+
+    >>> from course.streams import ReplicationScenario, simulate
+    >>> figure, artists = draw_replication_dashboard(simulate(ReplicationScenario(), until=1))
+    >>> len(figure.axes), sorted(artists)
+    (2, ['brokers', 'writes'])
+    >>> plt.close("all")
+    """
+    _results(results)
     fig = plt.figure(figsize=(11, 3.8), dpi=80)
     grid = fig.add_gridspec(1, 2, width_ratios=[1, 1.2], left=0.01, right=0.98, top=0.9, bottom=0.14, wspace=0.08)
     artists = {
-        "brokers": draw_brokers(result, ax=fig.add_subplot(grid[0, 0])),
-        "writes": draw_writes(result, ax=fig.add_subplot(grid[0, 1])),
+        "brokers": draw_brokers(results, ax=fig.add_subplot(grid[0, 0])),
+        "writes": draw_writes(results, ax=fig.add_subplot(grid[0, 1])),
     }
     return fig, artists

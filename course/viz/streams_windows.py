@@ -14,7 +14,11 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from course.sim.validate import instance, whole
+from course.streams import Count, Event, Tumbling, WindowResults
+
 from .palette import OKABE_ITO
+from .streams_replication import _check_ax
 
 __all__ = ["draw_window_dashboard", "draw_window_results", "draw_window_timeline"]
 
@@ -25,27 +29,38 @@ _EVENT_KINDS = [  # (name, colour, marker)
 ]
 
 
-def draw_window_timeline(events, run, windows: str = "event", grid: bool = True, ax: Axes | None = None) -> dict:
+def _results(results: object) -> WindowResults:
+    return instance("results", results, WindowResults, example="simulate(WindowScenario.example(), until=40)")
+
+
+def draw_window_timeline(results: WindowResults, grid: bool | None = None, ax: Axes | None = None) -> dict:
     """Events at (event time, arrival time), the watermark as it advanced, late and dropped events marked.
 
     Below the diagonal nothing can be: an event arrives after it happens. The watermark (black
     steps) says "no event before this event time should still come"; an event to its left when
-    it arrives is late. `windows` ("event" or "processing") says which time the windows cut,
+    it arrives is late. The windows are cut by the scenario's `time` ("event" or "processing"),
     drawn as alternating bands (vertical: event time; horizontal: arrival time) when `grid` is
-    True and the windows do not overlap (tumbling windows: the same for every key).
+    True (by default for tumbling windows, the same for every key) and they do not overlap.
 
-    >>> from course.streams import Event, Tumbling, run_windows
+    >>> from course.streams import Event, Tumbling, WindowScenario, simulate
     >>> evs = [Event(1, arrival=1.5), Event(12, arrival=12.5), Event(4, arrival=13)]
-    >>> artists = draw_window_timeline(evs, run_windows(evs, Tumbling(10), allowed_lateness=5))
+    >>> res = simulate(WindowScenario(events=evs, assigner=Tumbling(10), allowed_lateness=5), until=20)
+    >>> artists = draw_window_timeline(res)
     >>> [len(artists["events"][name].get_offsets()) for name, *_ in _EVENT_KINDS]
     [2, 1, 0]
     >>> plt.close("all")
     """
+    run = _results(results)
+    if grid is None:
+        grid = isinstance(run.scenario.assigner, Tumbling)
+    instance("grid", grid, bool, example="grid=True")
+    _check_ax(ax)
+    events, windows = run.events, run.scenario.time
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 4), dpi=80)
     late = {f.seq for f in run.firings if f.kind == "late"}
     dropped = {d.seq for d in run.dropped}
-    kinds = {name: [] for name, *_ in _EVENT_KINDS}
+    kinds: dict[str, list[tuple[float, float]]] = {name: [] for name, *_ in _EVENT_KINDS}
     for seq, e in enumerate(events):
         name = _EVENT_KINDS[2][0] if seq in dropped else _EVENT_KINDS[1][0] if seq in late else _EVENT_KINDS[0][0]
         kinds[name].append((e.time, e.arrival if e.arrival is not None else e.time))
@@ -69,8 +84,8 @@ def draw_window_timeline(events, run, windows: str = "event", grid: bool = True,
     steps = [(w.watermark, w.at if w.at is not None else w.time) for w in run.watermarks if math.isfinite(w.watermark)]
     watermark = None
     if steps and windows == "event":
-        xs, ys = zip(*steps, strict=True)
-        watermark = ax.step(xs, ys, where="post", color="black", linewidth=1.2, label="watermark", zorder=2)[0]
+        wx, wy = zip(*steps, strict=True)
+        watermark = ax.step(wx, wy, where="post", color="black", linewidth=1.2, label="watermark", zorder=2)[0]
     ax.set_xlim(low - 1, right + 1)
     ax.set_ylim(low - 1, high + 1)
     ax.set_xlabel("event time: when the ride happened (s)")
@@ -96,7 +111,7 @@ def _lanes(windows: list[tuple[float, float]]) -> list[int]:
     return lanes
 
 
-def _count_extents(events, windows) -> dict:
+def _count_extents(events: list[Event], windows: list[tuple]) -> dict:
     """For count windows `(key, first, last)`: the event-time span of the events they hold."""
     by_key: dict = {}
     for e in events:
@@ -109,20 +124,24 @@ def _count_extents(events, windows) -> dict:
     return out
 
 
-def draw_window_results(events, run, count: bool = False, ax: Axes | None = None, max_labels: int = 40) -> dict:
+def draw_window_results(results: WindowResults, ax: Axes | None = None, max_labels: int = 40) -> dict:
     """One lane per key: every window that fired as a bar over its time span, labelled with its final value.
 
-    A window that late events re-fired is hatched and labelled "first → final". `count=True`
-    (count windows) spans each window from its first to its last event's time, and draws the
-    unfinished ones (which never fire) hollow and dashed.
+    A window that late events re-fired is hatched and labelled "first → final". Count windows span
+    from their first to their last event's time, and the unfinished ones (which never fire) are
+    drawn hollow and dashed. Labels are left out beyond `max_labels` windows.
 
-    >>> from course.streams import Event, Tumbling, run_windows
+    >>> from course.streams import Event, Tumbling, WindowScenario, simulate
     >>> evs = [Event(1, "paris"), Event(12, "paris"), Event(4, "paris"), Event(3, "rome")]
-    >>> artists = draw_window_results(evs, run_windows(evs, Tumbling(10), allowed_lateness=5))
-    >>> sorted(artists["labels"])
+    >>> res = simulate(WindowScenario(events=evs, assigner=Tumbling(10), allowed_lateness=5), until=20)
+    >>> sorted(draw_window_results(res)["labels"])
     ['1', '1', '1 → 2']
     >>> plt.close("all")
     """
+    run = _results(results)
+    _check_ax(ax)
+    whole("max_labels", max_labels, maximum=10_000, why="how many windows get a text label")
+    events, count = run.events, isinstance(run.scenario.assigner, Count)
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 2), dpi=80)
     first: dict = {}
@@ -177,20 +196,25 @@ def draw_window_results(events, run, count: bool = False, ax: Axes | None = None
     return {"bars": bars, "labels": labels}
 
 
-def draw_window_dashboard(
-    events, run, windows: str = "event", count: bool = False, grid: bool = True
-) -> tuple[Figure, dict]:
+def draw_window_dashboard(results: WindowResults) -> tuple[Figure, dict]:
     """One figure: the event-time/arrival-time timeline on top, each key's windows and results below.
 
-    `grid` draws the windows as bands behind the timeline (for tumbling windows, shared by every key).
+    Tumbling windows (the same for every key) are also drawn as bands behind the timeline.
+
+    >>> from course.streams import WindowScenario, simulate
+    >>> figure, artists = draw_window_dashboard(simulate(WindowScenario.example(), until=10))
+    >>> len(figure.axes), sorted(artists)
+    (2, ['results', 'timeline'])
+    >>> plt.close("all")
     """
+    windows = _results(results).scenario.time
     fig = plt.figure(figsize=(10, 5.2), dpi=80)
     spec = fig.add_gridspec(2, 1, height_ratios=[2.3, 1], left=0.07, right=0.99, top=0.98, bottom=0.09, hspace=0.08)
     top = fig.add_subplot(spec[0])
     bottom = fig.add_subplot(spec[1], sharex=top if windows == "event" else None)
     artists = {
-        "timeline": draw_window_timeline(events, run, windows=windows, grid=grid, ax=top),
-        "results": draw_window_results(events, run, count=count, ax=bottom),
+        "timeline": draw_window_timeline(results, ax=top),
+        "results": draw_window_results(results, ax=bottom),
     }
     if windows == "processing":
         bottom.set_xlim(top.get_ylim())

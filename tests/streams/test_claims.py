@@ -1,4 +1,13 @@
-"""Each sentence lesson 4 may state, asserted against the library (one test per claim)."""
+"""Each claim lesson 4 makes, asserted against the library (one test per claim id; see tests/test_claim_ids.py)."""
+
+import os
+import subprocess
+import sys
+from collections import Counter
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from course.streams import (
     ACKS,
@@ -9,93 +18,78 @@ from course.streams import (
     ReplicationScenario,
     Topic,
     Tumbling,
+    WindowScenario,
     assign,
     count_by_key,
+    count_window,
     crash_demo,
     draw_keys,
     event_stream,
+    murmur2,
     partition_counts,
     partition_for,
     rebalance_diff,
     replay,
-    run_windows,
     session_windows,
-    simulate_groups,
-    simulate_replication,
+    simulate,
     sliding_windows,
     tumbling_window,
 )
 
-
-def test_with_6_partitions_and_8_consumers_2_consumers_sit_idle():
-    result = assign("range", {"rides": 6}, {f"c{i}": ["rides"] for i in range(8)})
-    assert sum(1 for owned in result.values() if not owned) == 2
-
-
-def test_two_groups_each_read_all_records_of_the_topic():
-    res = simulate_groups(GroupScenario(groups=2, rate=100, consumer_rate=300, commit_interval=0.1), until=3)
-    assert res.summary().final_lag <= 2 * 30  # both groups have committed all but the last tick's records
-
-
-def test_the_same_key_always_goes_to_the_same_partition():
-    assert len({partition_for("paris", 6) for _ in range(100)}) == 1
+# Kafka's own test vectors for its murmur2 (UtilsTest.testMurmur2 in apache/kafka)
+KAFKA_MURMUR2 = {
+    b"21": -973932308,
+    b"foobar": -790332482,
+    b"a-little-bit-long-string": -985981536,
+    b"a-little-bit-longer-string": -1486304829,
+    b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8": -58897971,
+    b"abc": 479470107,
+}
 
 
-def test_range_gives_consumer_c0_partitions_0_and_1_of_6_with_3_consumers():
-    assert assign("range", {"rides": 6}, {m: ["rides"] for m in ("c0", "c1", "c2")})["c0"] == [
-        ("rides", 0),
-        ("rides", 1),
-    ]
+@pytest.mark.claim("streams.kafka-partitioner")
+def test_the_partition_of_a_key_is_kafkas_murmur2_rule():
+    assert {data: murmur2(data) for data in KAFKA_MURMUR2} == KAFKA_MURMUR2
+    for data, hashed in KAFKA_MURMUR2.items():
+        for partitions in (1, 6, 7, 12):
+            assert partition_for(data, partitions) == (hashed & 0x7FFFFFFF) % partitions
+    assert partition_for("21", 6) == partition_for(b"21", 6) == 0  # text hashes as its UTF-8 bytes
 
 
-def test_when_one_of_3_consumers_leaves_sticky_moves_only_its_2_partitions_and_range_moves_3():
-    subs = {m: ["rides"] for m in ("c0", "c1", "c2")}
-    left = {m: ["rides"] for m in ("c1", "c2")}
-    for strategy, moved in (("range", 3), ("sticky", 2)):
-        before = assign(strategy, {"rides": 6}, subs)
-        assert len(rebalance_diff(before, assign(strategy, {"rides": 6}, left, previous=before)).moved) == moved
+@pytest.mark.claim("streams.key-to-partition")
+def test_every_record_of_a_key_lands_on_the_one_partition_its_hash_picks_in_every_process():
+    topic = Topic("rides", 6)
+    producer = Producer(topic)
+    cities = ["paris", "lyon", "rome", "oslo", "lima", "kyiv", "pune", "quito"]
+    for key in draw_keys(400, keys=8, skew=1.0, seed=1):
+        producer.send(cities[int(key[1:])])
+    where = {}
+    for p in range(6):
+        for record in topic.read(p):
+            where.setdefault(record.key, set()).add(p)
+    assert where == {city: {partition_for(city, 6)} for city in where}
+    code = "from course.streams import partition_for; print([partition_for(c, 6) for c in ['paris', 'lyon', 'rome']])"
+    outputs = set()
+    for seed in ("1", "2"):  # Python's own hash() of a string changes with PYTHONHASHSEED; ours must not
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        outputs.add(
+            subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+        )
+    assert outputs == {str([partition_for(c, 6) for c in ["paris", "lyon", "rome"]]) + "\n"}
 
 
-def test_an_eager_rebalance_pauses_all_6_partitions_a_cooperative_one_only_the_moved_ones():
-    before = assign("sticky", {"rides": 6}, {m: ["rides"] for m in ("c0", "c1", "c2")})
-    diff = rebalance_diff(before, assign("sticky", {"rides": 6}, {"c1": ["rides"], "c2": ["rides"]}, previous=before))
-    assert (len(diff.paused("eager")), len(diff.paused("cooperative"))) == (6, 2)
+@pytest.mark.claim("streams.order-within-partition")
+def test_records_of_a_partition_are_read_in_the_order_they_were_written_with_offsets_0_1_2():
+    topic = Topic("rides", 3)
+    producer = Producer(topic)
+    sent = [producer.send(key, value=i) for i, key in enumerate(draw_keys(300, keys=20, seed=2))]
+    for p in range(3):
+        log = topic.read(p)
+        assert [r.offset for r in log] == list(range(len(log)))
+        assert [r.value for r in log] == [r.value for r in sent if r.partition == p]
 
 
-def test_committing_after_processing_gives_duplicates_and_before_gives_losses_on_a_crash():
-    assert (crash_demo("after").duplicates, crash_demo("after").lost) == (2, 0)
-    assert (crash_demo("before").duplicates, crash_demo("before").lost) == (0, 2)
-
-
-def test_acks_all_with_min_isr_2_loses_nothing_when_the_leader_dies_but_acks_1_can():
-    all_ = simulate_replication(ReplicationScenario(acks="all", fail_broker=0), until=8).summary()
-    one = simulate_replication(ReplicationScenario(acks=1, fail_broker=0), until=8).summary()
-    assert all_.lost == 0 < one.lost
-
-
-def test_with_2_replicas_and_min_isr_2_losing_one_broker_makes_acks_all_writes_refused():
-    res = simulate_replication(ReplicationScenario(replication_factor=2, min_insync_replicas=2, fail_broker=1), until=8)
-    assert res.summary().refused > 0 and res.summary().lost == 0
-
-
-def test_a_one_minute_tumbling_window_holding_61_s_is_60_to_120():
-    assert tumbling_window(61, 60) == (60, 120) and tumbling_window(60, 60) == (60, 120)
-
-
-def test_a_10_s_window_sliding_every_5_s_puts_each_event_in_2_windows():
-    assert len(sliding_windows(7, 10, 5)) == 2
-
-
-def test_events_exactly_one_gap_apart_share_a_session():
-    assert session_windows([0, 30], gap=30) == [(0, 60)]
-
-
-def test_a_late_event_within_allowed_lateness_updates_the_window_and_after_it_is_dropped():
-    run = run_windows([Event(1), Event(12), Event(4), Event(30), Event(5)], Tumbling(10), allowed_lateness=5)
-    assert [(f.start, f.value, f.kind) for f in run.firings][:2] == [(0, 1, "on_time"), (0, 2, "late")]
-    assert [d.time for d in run.dropped] == [5]
-
-
+@pytest.mark.claim("streams.hot-key")
 def test_with_skew_1_5_over_50_keys_one_partition_of_6_gets_over_half_the_records():
     counts = partition_counts(draw_keys(10_000, keys=50, skew=1.5, seed=0), 6)
     assert max(counts) > sum(counts) / 2
@@ -103,19 +97,58 @@ def test_with_skew_1_5_over_50_keys_one_partition_of_6_gets_over_half_the_record
     assert max(uniform) < sum(uniform) / 4  # without hot keys no partition gets a quarter
 
 
+@pytest.mark.claim("streams.groups-independent")
+def test_two_groups_each_read_all_records_and_one_groups_commits_do_not_move_the_others_offsets():
+    topic = Topic("rides", 4)
+    producer = Producer(topic)
+    for i in range(40):
+        producer.send(value=i)
+    dashboard = ConsumerGroup("dashboard", topic, ["c0", "c1"])
+    archiver = ConsumerGroup("archiver", topic, ["a0"])
+    read = [r.value for m in dashboard.members for r in dashboard.poll(m)]
+    dashboard.commit()
+    assert sorted(read) == list(range(40)) and dashboard.total_lag() == 0
+    assert archiver.total_lag() == 40
+    assert sorted(r.value for r in archiver.poll("a0")) == list(range(40))
+    res = simulate(GroupScenario(groups=2, rate=100, consumer_rate=300, commit_interval=0.1), until=3)
+    assert res.summary().final_lag <= 2 * 30  # both groups committed all but the last tick's records
+
+
+@pytest.mark.claim("streams.idle-consumer")
+@pytest.mark.parametrize("strategy", ["range", "roundrobin", "sticky"])
+def test_consumers_beyond_the_partition_count_sit_idle(strategy):
+    result = assign(strategy, {"rides": 6}, {f"c{i}": ["rides"] for i in range(8)})
+    assert sorted(m for m, owned in result.items() if not owned) == ["c6", "c7"]
+    run = simulate(GroupScenario.example(consumers=8), until=10)
+    assert run.idle() == {"dashboard": ["c6", "c7"], "archiver": ["c6", "c7"]}
+
+
 def lesson_lag(consumers):
     scenario = GroupScenario(
         partitions=6, consumers=consumers, groups=1, rate=200, consumer_rate=100, commit_interval=0.5
     )
-    return simulate_groups(scenario, until=10).summary().final_lag
+    return simulate(scenario, until=10).summary().final_lag
 
 
+@pytest.mark.claim("streams.lag-sizing")
 def test_one_consumer_of_100_per_s_falls_1000_behind_200_rides_per_s_two_fall_a_little_and_three_keep_up():
     assert lesson_lag(1) > 900
     assert lesson_lag(1) > lesson_lag(2) > 0  # two are at capacity on average, but the partitions are uneven
     assert lesson_lag(3) == 0
 
 
+@pytest.mark.claim("streams.range-formula")
+@given(st.integers(1, 40), st.integers(1, 12))
+def test_range_gives_member_i_a_run_from_n_div_k_times_i_plus_min_i_n_mod_k(n, k):
+    members = sorted(f"c{i}" for i in range(k))  # string order: c10 before c2
+    result = assign("range", {"rides": n}, {m: ["rides"] for m in members})
+    for i, member in enumerate(members):
+        start = (n // k) * i + min(i, n % k)
+        length = n // k + (1 if i < n % k else 0)
+        assert result[member] == [("rides", p) for p in range(start, start + length)]
+
+
+@pytest.mark.claim("streams.rebalance-moves")
 def test_when_c0_of_3_consumers_leaves_6_partitions_these_partitions_move_under_each_strategy():
     subs = {m: ["rides"] for m in ("c0", "c1", "c2")}
     moved = {}
@@ -124,41 +157,136 @@ def test_when_c0_of_3_consumers_leaves_6_partitions_these_partitions_move_under_
         after = assign(strategy, {"rides": 6}, {"c1": ["rides"], "c2": ["rides"]}, previous=before)
         moved[strategy] = [m.partition for m in rebalance_diff(before, after).moved]
     assert moved == {"range": [0, 1, 3], "roundrobin": [0, 1, 2, 3], "sticky": [0, 3]}
+    c0_had = [p for _, p in assign("sticky", {"rides": 6}, subs)["c0"]]
+    assert moved["sticky"] == c0_had  # sticky moves only what the leaving member owned
 
 
+@pytest.mark.claim("streams.eager-vs-cooperative")
+def test_an_eager_rebalance_pauses_all_6_partitions_a_cooperative_one_only_the_moved_ones():
+    before = assign("sticky", {"rides": 6}, {m: ["rides"] for m in ("c0", "c1", "c2")})
+    diff = rebalance_diff(before, assign("sticky", {"rides": 6}, {"c1": ["rides"], "c2": ["rides"]}, previous=before))
+    assert (len(diff.paused("eager")), len(diff.paused("cooperative"))) == (6, 2)
+    common = dict(strategy="sticky", crash_at=3, consumer_rate=80, rebalance_time=1.0)
+    eager = simulate(GroupScenario(protocol="eager", **common), until=10).summary()
+    cooperative = simulate(GroupScenario(protocol="cooperative", **common), until=10).summary()
+    assert cooperative.max_lag < eager.max_lag
+
+
+@pytest.mark.claim("streams.commit-semantics")
+@given(st.integers(1, 30), st.integers(1, 8), st.data())
+def test_committing_after_processing_duplicates_on_a_crash_and_before_loses_never_both(records, batch, data):
+    crash_after = data.draw(st.integers(1, records))
+    after = crash_demo("after", records=records, batch=batch, crash_after=crash_after)
+    before = crash_demo("before", records=records, batch=batch, crash_after=crash_after)
+    assert after.lost == 0 < after.duplicates  # at-least-once: the uncommitted part of the batch runs twice
+    batch_end = min(records, -(-crash_after // batch) * batch)
+    assert before.duplicates == 0 and before.lost == batch_end - crash_after  # at-most-once: the rest is lost
+    assert crash_demo("after").duplicates == 2 and crash_demo("before").lost == 2  # the lesson's 10 rides
+
+
+@pytest.mark.claim("streams.crash-duplicates")
 def test_a_consumer_crash_in_the_dashboard_gives_duplicates_but_every_record_is_still_read():
-    res = simulate_groups(GroupScenario(crash_at=4.0, consumer_rate=150, commit_interval=0.5), until=10)
-    assert res.summary().duplicates > 0
-    assert res.lag()["dashboard"] and sum(res.lag()["dashboard"].values()) <= 30  # caught up after the rebalance
+    res = simulate(GroupScenario(crash_at=4.0, consumer_rate=150, commit_interval=0.5), until=10)
+    assert res.summary().duplicates > 0 and res.duplicates["archiver"] == 0
+    assert [(e.group, e.reason, e.t) for e in res.rebalances] == [("dashboard", "crash c0", 5.0)]
+    assert sum(res.lag()["dashboard"].values()) <= 30  # caught up after the rebalance
 
 
+@pytest.mark.claim("streams.acks-loss")
 def test_acks_0_loses_more_than_acks_1_which_loses_more_than_acks_all():
-    lost = {a: simulate_replication(ReplicationScenario(acks=a, fail_broker=0), until=8).summary().lost for a in ACKS}
+    lost = {a: simulate(ReplicationScenario(acks=a, fail_broker=0), until=8).summary().lost for a in ACKS}
     assert lost[0] > lost[1] > lost["all"] == 0
+
+
+@pytest.mark.claim("streams.acks-all-safe")
+@given(
+    st.integers(0, 2),
+    st.floats(0.5, 3.0),
+    st.sampled_from([0.02, 0.05, 0.1]),
+    st.integers(0, 3),
+)
+def test_acks_all_with_min_isr_2_never_loses_an_acknowledged_write_when_one_broker_dies(broker, fail_at, fetch, seed):
+    scenario = ReplicationScenario(acks="all", fail_broker=broker, fail_at=fail_at, fetch_interval=fetch)
+    assert simulate(scenario, until=4, seed=seed).summary().lost == 0
+
+
+@pytest.mark.claim("streams.min-isr-rejects")
+def test_with_2_replicas_and_min_isr_2_losing_one_broker_makes_acks_all_writes_rejected_not_lost():
+    res = simulate(ReplicationScenario(replication_factor=2, min_insync_replicas=2, fail_broker=1), until=8)
+    assert res.summary().rejected > 0 and res.summary().lost == 0
+    assert {r.reason for r in res.records if r.status == "rejected"} == {"not enough replicas"}
+
+
+@pytest.mark.claim("streams.acks1-loss-window")
+def test_acks_1_loses_only_writes_acknowledged_in_the_last_fetch_interval_before_the_leader_died():
+    scenario = ReplicationScenario.example(acks=1)
+    res = simulate(scenario, until=10)
+    lost = [r for r in res.records if r.lost]
+    assert lost and all(scenario.fail_at - scenario.fetch_interval <= r.acked_at <= scenario.fail_at for r in lost)
+    assert all(r.leader == scenario.fail_broker for r in lost)
+
+
+@pytest.mark.claim("streams.window-rules")
+@given(st.integers(-10_000, 10_000), st.integers(1, 300), st.integers(1, 5))
+def test_windows_follow_flinks_rules(ts, size, per_slide):
+    start, end = tumbling_window(ts, size)
+    assert start == ts - ts % size and end == start + size and start <= ts < end
+    if size % per_slide == 0:
+        windows = sliding_windows(ts, size, size // per_slide)
+        assert len(windows) == per_slide and all(a <= ts < b for a, b in windows)
+    assert session_windows([ts, ts + size], gap=size) == [(ts, ts + 2 * size)]  # exactly one gap apart: one
+    assert session_windows([ts, ts + size + 1], gap=size) == [(ts, ts + size), (ts + size + 1, ts + 2 * size + 1)]
+    assert count_window(ts % 50, size=per_slide) == (
+        (ts % 50) // per_slide * per_slide,
+        ((ts % 50) // per_slide + 1) * per_slide,
+    )
+
+
+@pytest.mark.claim("streams.late-refire-drop")
+def test_a_late_event_within_allowed_lateness_refires_the_window_and_after_it_is_dropped():
+    scenario = WindowScenario(
+        events=[Event(1), Event(12), Event(4), Event(30), Event(5)], assigner=Tumbling(10), allowed_lateness=5
+    )
+    run = simulate(scenario, until=30)
+    assert [(f.start, f.value, f.kind) for f in run.firings][:2] == [(0, 1, "on_time"), (0, 2, "late")]
+    assert [d.time for d in run.dropped] == [5]
 
 
 def lesson_rides():
     return event_stream(rate=2, until=40, max_delay=3, straggler_fraction=0.1, straggler_delay=12, seed=0)
 
 
+def windowed(**settings):
+    return simulate(WindowScenario(events=lesson_rides(), assigner=Tumbling(10), **settings), until=40)
+
+
+@pytest.mark.claim("streams.lateness-tradeoff")
 def test_more_allowed_lateness_turns_dropped_rides_into_late_refires():
-    runs = [run_windows(lesson_rides(), Tumbling(10), out_of_orderness=2, allowed_lateness=x) for x in (0, 5, 10)]
+    runs = [windowed(out_of_orderness=2, allowed_lateness=x) for x in (0, 5, 10)]
     dropped = [len(r.dropped) for r in runs]
     late = [sum(f.kind == "late" for f in r.firings) for r in runs]
     assert dropped[0] > dropped[1] > dropped[2] == 0
     assert late[0] == 0 < late[1] < late[2]
 
 
+@pytest.mark.claim("streams.watermark-delay")
+def test_a_larger_watermark_delay_makes_fewer_results_late_but_fires_windows_later():
+    runs = [windowed(out_of_orderness=x, allowed_lateness=30) for x in (0, 2, 15)]
+    late = [sum(f.kind == "late" for f in r.firings) for r in runs]
+    assert late[0] > late[1] > late[2] == 0
+    first_fire = [min(f.at for f in r.firings if f.start == 0 and f.kind == "on_time") for r in runs]
+    assert first_fire[0] < first_fire[1] < first_fire[2]
+
+
+@pytest.mark.claim("streams.event-time-correct")
 def test_with_enough_lateness_event_time_windows_count_each_ride_in_its_own_window_and_processing_time_does_not():
     rides = lesson_rides()
-    truth = {}
-    for e in rides:
-        window = (e.key, *tumbling_window(e.time, 10))
-        truth[window] = truth.get(window, 0) + 1
-    assert run_windows(rides, Tumbling(10), out_of_orderness=2, allowed_lateness=15).results() == truth
-    assert run_windows(rides, Tumbling(10), time="processing").results() != truth
+    truth = Counter((e.key, *tumbling_window(e.time, 10)) for e in rides)
+    assert windowed(out_of_orderness=2, allowed_lateness=15).results() == truth
+    assert windowed(time="processing").results() != truth
 
 
+@pytest.mark.claim("streams.replay")
 def test_replaying_the_rides_log_from_offset_0_rebuilds_the_dashboards_live_counts():
     topic = Topic("rides", 6)
     producer = Producer(topic)
@@ -173,4 +301,4 @@ def test_replaying_the_rides_log_from_offset_0_rebuilds_the_dashboards_live_coun
     for member in dashboard.members:
         for record in dashboard.poll(member):
             live = count_by_key(live, record)
-    assert replay(topic, count_by_key, {}) == live
+    assert replay(topic, count_by_key, {}) == live == dict(Counter(r.key for p in range(6) for r in topic.read(p)))

@@ -69,7 +69,7 @@ def test_repr_is_one_line():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"commit": "during"}, "unknown commit mode 'during': choose one of 'after', 'before'"),
+        ({"commit": "during"}, r"commit must be one of 'after', 'before' \(got 'during'\)"),
         ({"batch": 0}, "batch must be a whole number of at least 1"),
         ({"crash_after": 0}, "crash_after must be a whole number of at least 1"),
         ({"records": -1}, "records must be a whole number of at least 0"),

@@ -4,7 +4,23 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from course.streams import Count, Event, Session, Sliding, Tumbling, event_stream, run_windows, tumbling_window
+from course.streams import (
+    Count,
+    Event,
+    Session,
+    Sliding,
+    Tumbling,
+    WindowScenario,
+    event_stream,
+    simulate,
+    tumbling_window,
+)
+
+
+def run_windows(events, assigner, **settings):
+    """Window `events` with the scenario's rules; the run lasts until the last event happens."""
+    scenario = WindowScenario(events=events, assigner=assigner, **settings)
+    return simulate(scenario, until=max([1, *(e.time for e in scenario.events)]))
 
 
 def fired(run):
@@ -77,7 +93,7 @@ def test_the_final_watermark_fires_every_open_window_at_the_end_of_input():
 
 
 def test_processing_time_windows_use_arrival_times_and_never_drop():
-    events = [Event(50, arrival=1), Event(2, arrival=3), Event(-40, arrival=12)]
+    events = [Event(-5, arrival=1), Event(2, arrival=3), Event(-40, arrival=12)]
     run = run_windows(events, Tumbling(10), time="processing")
     assert [(f.start, f.value, f.at) for f in run.firings] == [(0, 2, 10), (10, 1, 12)]
     assert run.dropped == []
@@ -125,7 +141,7 @@ def test_stragglers_beyond_the_allowed_lateness_are_dropped():
     lenient = run_windows(events, Tumbling(10), out_of_orderness=1, allowed_lateness=60)
     assert len(strict.dropped) > 0 and lenient.dropped == []
     assert sum(f.kind == "late" for f in lenient.firings) > 0
-    assert repr(strict).startswith("WindowRun(firings=")
+    assert repr(strict).startswith("WindowResults(") and "dropped=" in repr(strict)
 
 
 def test_event_streams_are_reproducible_and_sorted_by_arrival():
@@ -138,23 +154,27 @@ def test_event_streams_are_reproducible_and_sorted_by_arrival():
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: run_windows([], Tumbling(10), out_of_orderness=-1), "out_of_orderness must be a number of at least 0"),
-        (lambda: run_windows([], Tumbling(10), allowed_lateness=-5), "allowed_lateness must be a number of at least 0"),
+        (lambda: WindowScenario(out_of_orderness=-1), r"out_of_orderness must be a number from 0 to 1e\+06 \(got -1\)"),
+        (lambda: WindowScenario(allowed_lateness=-5), r"allowed_lateness must be a number from 0 to 1e\+06 \(got -5\)"),
+        (lambda: WindowScenario(time="wall"), r"time must be one of 'event', 'processing' \(got 'wall'\)"),
         (
-            lambda: run_windows([], Tumbling(10), time="wall"),
-            "unknown time mode 'wall': choose one of 'event', 'processing'",
+            lambda: WindowScenario(events=[Event(1)], time="processing"),
+            r"events\[0\].arrival must be a time: processing-time windows need one",
         ),
-        (lambda: run_windows([Event(1)], Tumbling(10), time="processing"), "event 0 has no arrival time"),
         (
-            lambda: run_windows([Event(1, arrival=5), Event(2, arrival=4)], Tumbling(10), time="processing"),
-            "arrival times must not go backwards",
+            lambda: WindowScenario(events=[Event(1, arrival=5), Event(2, arrival=4)], time="processing"),
+            r"events\[1\].arrival must not go backwards",
         ),
-        (lambda: run_windows([Event(1)], 10), "assigner must be Tumbling"),
-        (lambda: run_windows(["soon"], Tumbling(10)), "event 0 must be an Event or a tuple"),
-        (lambda: run_windows([Event(float("inf"))], Tumbling(10)), "event 0's time must be a finite number"),
-        (lambda: event_stream(straggler_fraction=2), "straggler_fraction must be between 0 and 1"),
-        (lambda: event_stream(rate=1e6, until=1e3), "more than 100,000"),
-        (lambda: event_stream(keys=()), "keys must list at least one key"),
+        (lambda: WindowScenario(assigner=10), r"assigner must be a Tumbling or a Sliding or a Session or a Count"),
+        (lambda: WindowScenario(events=["soon"]), r"events\[0\] must be an Event or a tuple"),
+        (lambda: WindowScenario(events=[Event(float("inf"))]), r"events\[0\].time must be a number"),
+        (lambda: WindowScenario(events=[Event(1, value=float("nan"))]), r"events\[0\].value must be a finite number"),
+        (lambda: WindowScenario(events=[Event(1, key=[1])]), r"events\[0\].key must be hashable"),
+        (lambda: WindowScenario(events=5), r"events must be a list of Event"),
+        (lambda: simulate(WindowScenario(events=[Event(30)]), until=20), r"until must be at least 30"),
+        (lambda: event_stream(straggler_fraction=2), r"straggler_fraction must be a number from 0 to 1 \(got 2\)"),
+        (lambda: event_stream(rate=1e6, until=1e3), r"rate \* until must be at most 100,000 events"),
+        (lambda: event_stream(keys=()), "keys must be a non-empty list of keys"),
     ],
 )
 def test_bad_input_gets_a_clear_message(call, message):

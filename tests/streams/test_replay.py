@@ -46,10 +46,13 @@ def test_upto_replays_a_prefix_of_each_partition():
 @pytest.mark.parametrize(
     "args, message",
     [
-        (("not a topic", count_by_key, {}), "replay reads a Topic"),
+        (("not a topic", count_by_key, {}), "topic must be a Topic"),
         ((Topic("rides", 2), "count", {}), "apply must be a function"),
         ((Topic("rides", 2), count_by_key, {}, [0]), "one end offset per partition"),
-        ((Topic("rides", 2), count_by_key, {}, [0, 5]), r"upto\[1\] must be a whole number from 0 to 0"),
+        (
+            (Topic("rides", 2), count_by_key, {}, [0, 5]),
+            r"upto\[1\] must be a whole number of at most 0 \(got 5\): partition 1 holds 0 records",
+        ),
     ],
 )
 def test_bad_input_is_a_clear_error(args, message):

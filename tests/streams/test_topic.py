@@ -1,9 +1,5 @@
 """Topics as append-only logs, and the producer's partitioner (Kafka's murmur2 rule)."""
 
-import os
-import subprocess
-import sys
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -30,17 +26,6 @@ def test_partition_for_masks_the_sign_bit_like_kafkas_to_positive():
     # murmur2(b"21") is negative: Kafka keeps the low 31 bits, it does not take abs()
     assert partition_for("21", 6) == (-973932308 & 0x7FFFFFFF) % 6 == 0
     assert partition_for(b"abc", 7) == 479470107 % 7
-
-
-def test_the_partition_of_a_key_does_not_depend_on_pythons_hash_seed():
-    code = "from course.streams import partition_for; print([partition_for(k, 12) for k in ['paris', 'lyon', 'rome']])"
-    outputs = set()
-    for seed in ("1", "2"):
-        env = {**os.environ, "PYTHONHASHSEED": seed}
-        run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
-        outputs.add(run.stdout)
-        assert str(hash("paris")) not in run.stdout
-    assert len(outputs) == 1
 
 
 @given(st.text(), st.integers(1, 64))
@@ -97,12 +82,12 @@ def test_zero_partitions_is_refused_with_a_reason():
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: Topic("rides", 2).append(2), "partition must be a whole number from 0 to 1"),
-        (lambda: Topic("", 2), "a topic needs a name"),
-        (lambda: partition_for(1.5, 3), "a key must be a string, bytes or an int"),
-        (lambda: murmur2("text"), "murmur2 hashes bytes"),
-        (lambda: Producer("rides"), "a Producer writes to a Topic"),
-        (lambda: draw_keys(10, skew=-1), "skew must be a number of at least 0"),
+        (lambda: Topic("rides", 2).append(2), r"partition must be a whole number of at most 1 \(got 2\)"),
+        (lambda: Topic("", 2), "name must be a non-empty string"),
+        (lambda: partition_for(1.5, 3), r"key must be .* \(got 1.5\)"),
+        (lambda: murmur2("text"), r"data must be a bytes"),
+        (lambda: Producer("rides"), "topic must be a Topic"),
+        (lambda: draw_keys(10, skew=-1), "skew must be a number from 0 to 10"),
         (lambda: Topic("rides", 2).read(0, offset=-1), "offset must be a whole number of at least 0"),
     ],
 )

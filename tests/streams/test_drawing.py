@@ -1,3 +1,5 @@
+"""Lesson 4's pictures: graphs built on the shared layout, drawn from the results of `simulate`."""
+
 import matplotlib.pyplot as plt
 import pytest
 
@@ -7,18 +9,20 @@ from course.streams import (
     GroupScenario,
     ReplicationScenario,
     Tumbling,
+    WindowScenario,
     assign,
     event_stream,
     rebalance_diff,
-    run_windows,
-    simulate_groups,
-    simulate_replication,
+    simulate,
 )
-from course.viz import utilization_colour
+from course.viz import layered_layout, utilization_colour
 from course.viz.streams import (
+    broker_graph,
+    broker_layout,
     draw_brokers,
     draw_consumer_groups,
     draw_group_dashboard,
+    draw_lag_over_time,
     draw_partition_load,
     draw_rebalance_diffs,
     draw_replication_dashboard,
@@ -40,11 +44,11 @@ def close_figures():
 
 @pytest.fixture(scope="module")
 def crashed():
-    return simulate_groups(GroupScenario(crash_at=2.0, skew=1.5, consumer_rate=100), until=5)
+    return simulate(GroupScenario(crash_at=2.0, skew=1.5, consumer_rate=100), until=5)
 
 
 def test_each_partition_has_one_ownership_edge_per_group_and_idle_consumers_none():
-    res = simulate_groups(GroupScenario(partitions=4, consumers=6, groups=2), until=2)
+    res = simulate(GroupScenario(partitions=4, consumers=6, groups=2), until=2)
     g = group_graph(res)
     for p in range(4):
         owners = [g.nodes[v]["group"] for v in g.successors(f"P{p}")]
@@ -77,13 +81,20 @@ def test_ownership_edges_are_as_wide_as_the_lag_and_consumers_filled_by_load(cra
 
 
 def test_the_layout_depends_only_on_the_counts():
-    quiet = simulate_groups(GroupScenario(rate=20, seed=1), until=2)
-    busy = simulate_groups(GroupScenario(rate=600, skew=2.0, seed=2), until=2)
+    quiet = simulate(GroupScenario(rate=20), until=2, seed=1)
+    busy = simulate(GroupScenario(rate=600, skew=2.0), until=2, seed=2)
     _fig, (a, b) = plt.subplots(1, 2)
     assert draw_consumer_groups(quiet, ax=a)["pos"] == draw_consumer_groups(busy, ax=b)["pos"]
     pos = group_layout(3, {"dashboard": ["c0", "c1"], "archiver": ["c0"]})
     assert pos["dashboard/c0"][1] > pos["dashboard/c1"][1] > pos["archiver/c0"][1]  # bands top to bottom
-    assert {x for x, _ in pos.values()} == {0.0, 0.32, 0.72}
+    assert {x for x, _ in pos.values()} == {0.0, 0.36, 0.72}
+    assert pos == {
+        k: v
+        for k, v in layered_layout(
+            [["producer"], ["P0", "P1", "P2"], ["dashboard/c0", "dashboard/c1", "gap", "archiver/c0"]], width=0.72
+        ).items()
+        if k != "gap"
+    }  # the shared layout, not a copy of it
 
 
 def test_the_group_dashboard_has_the_graph_first_and_a_note_on_the_rebalance(crashed):
@@ -104,7 +115,7 @@ def test_the_hottest_partition_is_hatched_only_when_it_is_hot():
 
 
 def test_brokers_show_the_new_leader_and_the_dead_broker_out_of_the_isr():
-    res = simulate_replication(ReplicationScenario(fail_broker=0), until=8)
+    res = simulate(ReplicationScenario(fail_broker=0), until=8)
     roles = draw_brokers(res)["roles"]
     assert roles[(0, 1)] == "leader" and roles[(0, 0)] == "out of ISR"
     assert all(roles[(p, 0)] == "out of ISR" for p in range(3))
@@ -112,14 +123,14 @@ def test_brokers_show_the_new_leader_and_the_dead_broker_out_of_the_isr():
     assert "broker 0 · DOWN" in texts and sum("≥ min 2: writes ok" in t for t in texts) == 3
 
 
-def test_too_small_an_isr_is_written_as_refused():
-    res = simulate_replication(ReplicationScenario(replication_factor=2, min_insync_replicas=2, fail_broker=1), until=8)
+def test_too_small_an_isr_is_written_as_rejected():
+    res = simulate(ReplicationScenario(replication_factor=2, min_insync_replicas=2, fail_broker=1), until=8)
     draw_brokers(res)
-    assert any("< min 2: refused" in t.get_text() for t in plt.gca().texts)
+    assert any("< min 2: rejected" in t.get_text() for t in plt.gca().texts)
 
 
 def test_every_lost_write_is_a_cross_and_the_view_zooms_on_the_failure():
-    res = simulate_replication(ReplicationScenario(acks=1, fail_broker=0, fail_at=5.08, fetch_interval=0.1), until=10)
+    res = simulate(ReplicationScenario(acks=1, fail_broker=0, fail_at=5.08, fetch_interval=0.1), until=10)
     marks = draw_writes(res)
     assert len(marks["lost after ack"].get_offsets()) == res.summary().lost > 0
     assert plt.gca().get_xlim() == (4.08, 7.08)
@@ -135,8 +146,8 @@ def test_the_timeline_marks_late_and_dropped_events_and_the_watermark():
         Event(30, arrival=30),
         Event(5, arrival=31),
     ]
-    run = run_windows(events, Tumbling(10), allowed_lateness=5)
-    artists = draw_window_timeline(events, run)
+    run = simulate(WindowScenario(events=events, assigner=Tumbling(10), allowed_lateness=5), until=30)
+    artists = draw_window_timeline(run)
     counts = {name: len(m.get_offsets()) for name, m in artists["events"].items()}
     assert counts == {"on time": 3, "late: re-fired its window": 1, "too late: dropped": 1}
     assert list(artists["watermark"].get_xdata()) == [1, 12, 12, 30, 30]
@@ -145,16 +156,16 @@ def test_the_timeline_marks_late_and_dropped_events_and_the_watermark():
 
 def test_processing_time_cuts_horizontal_bands_and_draws_no_watermark():
     events = event_stream(rate=1, until=20, seed=2)
-    run = run_windows(events, Tumbling(5), time="processing")
-    artists = draw_window_timeline(events, run, windows="processing")
+    run = simulate(WindowScenario(events=events, assigner=Tumbling(5), time="processing"), until=20)
+    artists = draw_window_timeline(run)
     assert artists["watermark"] is None and artists["bands"]
-    fig, _ = draw_window_dashboard(events, run, windows="processing")
+    fig, _ = draw_window_dashboard(run)
     assert fig.axes[1].get_xlabel().startswith("arrival time")
 
 
 def test_count_windows_that_never_fired_are_drawn_hollow():
     events = [Event(t, "paris") for t in range(5)]
-    artists = draw_window_results(events, run_windows(events, Count(3)), count=True)
+    artists = draw_window_results(simulate(WindowScenario(events=events, assigner=Count(3)), until=5))
     assert artists["labels"] == ["3", "2 so far: never fired"]
     assert artists["bars"][1].get_linestyle() == "--"
 
@@ -166,3 +177,38 @@ def test_the_rebalance_grid_counts_moves_per_strategy():
         before = assign(strategy, {"rides": 6}, subs)
         diffs[strategy] = rebalance_diff(before, assign(strategy, {"rides": 6}, {"c1": ["rides"]}, previous=before))
     assert draw_rebalance_diffs(diffs)["moved"] == {"range": 4, "sticky": 4}
+
+
+def test_the_broker_layout_is_the_shared_layout_with_a_row_per_partition():
+    scenario = ReplicationScenario(brokers=4, replication_factor=2, partitions=3)
+    pos = broker_layout(scenario)
+    assert set(pos) == {f"P{p}@b{b}" for p in range(3) for b in scenario.replicas(p)}
+    assert all(pos[f"P{p}@b{b}"] == (float(b), float(3 - p)) for p in range(3) for b in scenario.replicas(p))
+
+
+def test_the_broker_graph_links_each_leader_to_its_live_followers():
+    res = simulate(ReplicationScenario(fail_broker=0, fail_at=1.0), until=2)
+    g = broker_graph(res)
+    assert g.number_of_nodes() == 9
+    leaders = [n for n, d in g.nodes(data=True) if d["role"] == "leader"]
+    assert sorted(leaders) == ["P0@b1", "P1@b1", "P2@b2"]
+    assert all(g.out_degree(n) == 1 for n in leaders)  # broker 0 is dead: one live follower left each
+    assert all(g.in_degree(f"P{p}@b0") == 0 for p in range(3))
+
+
+@pytest.mark.parametrize(
+    ("draw", "message"),
+    [
+        (lambda: draw_consumer_groups("results"), "results must be a GroupResults"),
+        (lambda: draw_brokers(None), "results must be a ReplicationResults"),
+        (lambda: draw_window_timeline(3), "results must be a WindowResults"),
+        (lambda: draw_partition_load([1, -1]), r"counts must be a whole number of at least 0 \(got -1\)"),
+        (lambda: draw_partition_load([]), "counts must be a non-empty list"),
+        (lambda: draw_rebalance_diffs({"range": 1}), r"diffs\['range'\] must be a RebalanceDiff"),
+        (lambda: group_layout(0, {}), "partitions must be a whole number of at least 1"),
+        (lambda: draw_lag_over_time(simulate(GroupScenario(), until=1), ax="left"), "ax must be an Axes"),
+    ],
+)
+def test_drawing_bad_input_gets_a_clear_message(draw, message):
+    with pytest.raises(ValueError, match=message):
+        draw()
