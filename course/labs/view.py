@@ -113,12 +113,12 @@ def slider(name: str, min: float, max: float, *, step: float = 1, label: str = "
     return Control(name, kind, label or name, {"min": min, "max": max, "step": step})
 
 
-def dropdown(name: str, options: Iterable[str] | Mapping[str, Any], *, label: str = "") -> Control:
+def dropdown(name: str, options: Iterable[Any] | Mapping[Any, Any], *, label: str = "") -> Control:
     """A drop-down list of `options` (a mapping's keys when given a mapping)."""
     return Control(name, "Dropdown", label or name, {"options": list(options)})
 
 
-def toggle(name: str, options: Iterable[str] | Mapping[str, Any], *, label: str = "") -> Control:
+def toggle(name: str, options: Iterable[Any] | Mapping[Any, Any], *, label: str = "") -> Control:
     """A row of toggle buttons, one per option: for two or three choices."""
     return Control(name, "ToggleButtons", label or name, {"options": list(options)})
 
