@@ -1,22 +1,25 @@
 """The API gateway toys of lesson 1: requests, routing, auth, rate limits, caching, logging, a gateway.
 
 Each piece works on its own in a notebook cell and inside a simulated run on `course.sim`:
-a `Gateway` runs `transform -> route -> auth -> rate_limit -> cache -> backend`, and
-`simulate(GatewayScenario(), until=20, seed=0)` runs clients, gateway and backend server pools.
+a `Gateway` runs `transform -> route -> auth -> rate_limit -> cache -> backend`, and the domain
+has the library's one shape: a frozen `GatewayScenario` (the system), `simulate(scenario, until=,
+seed=)` (the run) and `GatewayResults` (flat records, `summary()`, `timeseries(bin)`, `flows()`).
 
 Taught in lessons/01_api_gateway.ipynb.
 
->>> from course.gateway import Gateway, Request, Route
+>>> from course.gateway import Gateway, GatewayScenario, Request, Route, simulate
 >>> Gateway([Route("/users/{id}", "users-service")]).handle(Request("GET", "/users/123", "alice"), now=0)
 Response(200 OK from users-service in 21 ms)
+>>> simulate(GatewayScenario.example(), until=2, seed=0).summary().requests > 0
+True
 """
 
-from .access_log import STAGES, AccessLog, LogRecord
-from .auth import AuthDecision, Authenticator
-from .cache import Cache, CacheStats
-from .compare import LimiterOutcome, busiest_window, compare_limiters
-from .gateway import Gateway, StageCount
-from .messages import METHODS, REASONS, Headers, Request, Response
+from .access_log import STAGES, AccessLog, AccessLogEntry
+from .auth import Authenticator
+from .cache import Cache
+from .compare import busiest_window, compare_limiters
+from .gateway import Gateway
+from .messages import METHODS, OUTCOME_OF_STATUS, REASONS, Headers, Request, Response, outcome_of
 from .rate_limit import (
     LIMITERS,
     FixedWindow,
@@ -26,48 +29,48 @@ from .rate_limit import (
     TokenBucket,
     make_limiter,
 )
-from .routing import Route, RouteMatch, RouteTable, split_path
-from .scenario import RESERVED_NAMES, Backend, Client, Endpoint, GatewayScenario
-from .simulation import Flow, GatewayResults, GatewaySummary, GatewayTimeSeries, simulate
+from .results import GATEWAY_OUTCOMES, GatewayResults, GatewaySummary
+from .routing import Route, RouteTable, split_path
+from .scenario import ALGORITHMS, RESERVED_NAMES, Client, Endpoint, GatewayScenario, Service
+from .simulation import simulate
 from .transform import AddHeader, Chain, RemoveHeader, RewritePrefix, StripPrefix, Transform, chain
 
+# Values the library builds for you (`AuthDecision`, `RouteMatch`, `StageCount`, `CacheStats`,
+# `LimiterOutcome`, `GatewayTimeSeries`) live in their modules: you read them, you never make them.
+
 __all__ = [
+    "ALGORITHMS",
+    "GATEWAY_OUTCOMES",
     "LIMITERS",
     "METHODS",
+    "OUTCOME_OF_STATUS",
     "REASONS",
     "RESERVED_NAMES",
     "STAGES",
     "AccessLog",
+    "AccessLogEntry",
     "AddHeader",
-    "AuthDecision",
     "Authenticator",
-    "Backend",
     "Cache",
-    "CacheStats",
     "Chain",
     "Client",
     "Endpoint",
     "FixedWindow",
-    "Flow",
     "Gateway",
     "GatewayResults",
     "GatewayScenario",
     "GatewaySummary",
-    "GatewayTimeSeries",
     "Headers",
-    "LimiterOutcome",
-    "LogRecord",
     "RateLimiter",
     "RemoveHeader",
     "Request",
     "Response",
     "RewritePrefix",
     "Route",
-    "RouteMatch",
     "RouteTable",
+    "Service",
     "SlidingWindowCounter",
     "SlidingWindowLog",
-    "StageCount",
     "StripPrefix",
     "TokenBucket",
     "Transform",
@@ -75,6 +78,7 @@ __all__ = [
     "chain",
     "compare_limiters",
     "make_limiter",
+    "outcome_of",
     "simulate",
     "split_path",
 ]

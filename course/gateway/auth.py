@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
-from .messages import Request
+from ..sim.validate import instance
+from .messages import Request, _text
 
 __all__ = ["AuthDecision", "Authenticator"]
 
@@ -37,6 +38,14 @@ class AuthDecision(NamedTuple):
     def __repr__(self) -> str:
         verdict = "allowed" if self.allowed else str(self.status)
         return f"AuthDecision({verdict}: {self.reason})"
+
+
+def _names(name: str, value: Iterable[str] | str, example: str) -> frozenset[str]:
+    """Service names given as one text or a collection of texts, as a frozen set."""
+    names = (value,) if isinstance(value, str) else value
+    if not isinstance(names, (list, tuple, set, frozenset)) or not all(isinstance(s, str) and s for s in names):
+        raise ValueError(f"{name} must be service names (got {value!r}): for example {example}")
+    return frozenset(names)
 
 
 class Authenticator:
@@ -63,33 +72,27 @@ class Authenticator:
         allowed: Mapping[str, Iterable[str] | str] | None = None,
         public: Iterable[str] = (),
     ):
-        if not isinstance(keys, Mapping):
-            raise ValueError(f"keys must map each API key to its client, e.g. {{'key-alice': 'alice'}} (got {keys!r})")
+        instance("keys", keys, Mapping, example="keys={'key-alice': 'alice'} (each API key -> its client)")
         for key, client in keys.items():
             if not isinstance(key, str) or not key or not isinstance(client, str) or not client:
                 raise ValueError(
-                    f"keys must map text keys to client names, e.g. {{'key-alice': 'alice'}} (got {key!r})"
+                    f"keys must map text keys to client names (got {key!r}: {client!r}): "
+                    "for example keys={'key-alice': 'alice'}"
                 )
         self.keys = dict(keys)
         clients = set(self.keys.values())
         self.allowed: dict[str, frozenset[str]] | None = None
         if allowed is not None:
-            if not isinstance(allowed, Mapping):
-                raise ValueError("allowed must map clients to services, e.g. {'alice': {'users-service'}}")
+            instance("allowed", allowed, Mapping, example="allowed={'alice': {'users-service'}}, or None for all")
             self.allowed = {}
             for client, services in allowed.items():
                 if client not in clients:
                     raise ValueError(
-                        f"allowed names client {client!r}, who has no API key; add one in keys= "
-                        f"(known clients: {', '.join(sorted(clients)) or 'none'})"
+                        f"allowed names client {client!r}, who has no API key: add one in keys= "
+                        f"(known clients: {', '.join(sorted(map(str, clients))) or 'none'})"
                     )
-                services = {services} if isinstance(services, str) else set(services)
-                if not all(isinstance(s, str) and s for s in services):
-                    raise ValueError(f"allowed[{client!r}] must be a set of service names or '*' (got {services!r})")
-                self.allowed[client] = frozenset(services)
-        if isinstance(public, str):
-            public = (public,)
-        self.public = frozenset(public)
+                self.allowed[client] = _names(f"allowed[{client!r}]", services, "{'users-service'} or '*'")
+        self.public = _names("public", public, "('status-service',)")
 
     def __repr__(self) -> str:
         if self.allowed is None:
@@ -101,6 +104,11 @@ class Authenticator:
 
     def may_use(self, client: str, service: str) -> bool:
         """True when the (known) `client` may use `service`."""
+        _text("client", client, "'alice'")
+        _text("service", service, "'users-service'")
+        return self._may_use(client, service)
+
+    def _may_use(self, client: str, service: str) -> bool:
         if self.allowed is None:
             return True
         services = self.allowed.get(client, ())
@@ -108,6 +116,12 @@ class Authenticator:
 
     def authenticate(self, request: Request, service: str) -> AuthDecision:
         """401 without a known key, 403 when the client may not use `service`, else 200."""
+        instance("request", request, Request, example="Request('GET', '/users/1', 'alice')")
+        _text("service", service, "'users-service'")
+        return self._decide(request, service)
+
+    def _decide(self, request: Request, service: str) -> AuthDecision:
+        """`authenticate` for values the gateway already checked (its fast path)."""
         if service in self.public:
             return AuthDecision(200, request.api_key and self.keys.get(request.api_key), f"{service} is public")
         key = request.api_key
@@ -116,6 +130,6 @@ class Authenticator:
         client = self.keys.get(key)
         if client is None:
             return AuthDecision(401, None, "unknown API key")
-        if not self.may_use(client, service):
+        if not self._may_use(client, service):
             return AuthDecision(403, client, f"{client} may not use {service}")
         return AuthDecision(200, client, f"{client} may use {service}")

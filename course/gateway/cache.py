@@ -9,12 +9,13 @@ Taught in lessons/01_api_gateway.ipynb.
 
 from __future__ import annotations
 
-import math
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from .clock import duration, seconds, ticks
+from ..sim.validate import duration, whole
+from .clock import TICKS_PER_SECOND, seconds, ticks
+from .messages import _hashable
 
 __all__ = ["Cache", "CacheStats"]
 
@@ -60,24 +61,21 @@ class Cache:
     """
 
     def __init__(self, capacity: int, ttl: float):
-        if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
-            raise ValueError(
-                f"capacity must be a whole number of at least 1 entry (got {capacity!r}): "
-                "a cache that holds nothing never hits; to turn caching off, pass cache=None"
-            )
-        self.capacity = capacity
-        self.ttl = ttl
-        self._ttl = (
-            math.inf
-            if ttl == math.inf
-            else duration(ttl, "ttl", "how long an entry stays fresh, e.g. ttl=5.0 (0 caches nothing)", zero_ok=True)
+        self.capacity = whole(
+            "capacity",
+            capacity,
+            minimum=1,
+            why="entries; a cache that holds nothing never hits (to turn caching off, use cache=None)",
         )
-        self._entries: OrderedDict[Any, tuple[Any, float]] = OrderedDict()  # key -> (value, expires), LRU first
+        self.ttl = ttl
+        seconds_fresh = duration("ttl", ttl, why="how long an entry stays fresh, e.g. ttl=5.0 (0 caches nothing)")
+        self._ttl = round(seconds_fresh * TICKS_PER_SECOND)
+        self._entries: OrderedDict[Any, tuple[Any, int]] = OrderedDict()  # key -> (value, expires), LRU first
         self.hits = self.misses = self.expired = self.evictions = 0
 
     def __repr__(self) -> str:
-        ttl = "inf" if self.ttl == math.inf else f"{self.ttl:g}"
-        return f"Cache(capacity={self.capacity}, ttl={ttl}) holding {len(self)}, hit ratio {self.stats.hit_ratio:.0%}"
+        held = f"holding {len(self)}, hit ratio {self.stats.hit_ratio:.0%}"
+        return f"Cache(capacity={self.capacity}, ttl={self.ttl:g}) {held}"
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -108,14 +106,15 @@ class Cache:
 
     def expires_at(self, key: Any) -> float | None:
         """When the entry for `key` stops being fresh, in seconds (None if it is not held)."""
-        entry = self._entries.get(key)
-        return None if entry is None else (entry[1] if entry[1] == math.inf else seconds(entry[1]))
+        entry = self._entries.get(_hashable("key", key))
+        return None if entry is None else seconds(entry[1])
 
     def get(self, key: Any, now: float, default: Any = None) -> Any:
         """The fresh value for `key` (a hit, which marks it recently used), else `default` (a miss)."""
-        entry = self._entries.get(key)
+        t = ticks(now)
+        entry = self._entries.get(_hashable("key", key))
         if entry is not None:
-            if ticks(now) < entry[1]:
+            if t < entry[1]:
                 self.hits += 1
                 self._entries.move_to_end(key)
                 return entry[0]
@@ -132,9 +131,9 @@ class Cache:
         t = ticks(now)
         if self._ttl == 0:
             return
-        expires = math.inf if self._ttl == math.inf else t + self._ttl
+        expires = t + self._ttl
         entries = self._entries
-        if key in entries:
+        if _hashable("key", key) in entries:
             entries.move_to_end(key)
         elif len(entries) >= self.capacity:
             entries.popitem(last=False)

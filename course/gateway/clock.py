@@ -10,30 +10,41 @@ Taught in lessons/01_api_gateway.ipynb.
 
 from __future__ import annotations
 
-import math
-import numbers
+from ..sim.validate import MAX_UNTIL, number
 
-__all__ = ["TICKS_PER_SECOND", "seconds", "ticks"]
+__all__ = ["TICKS_PER_SECOND", "seconds", "span", "ticks"]
 
 TICKS_PER_SECOND = 1_000_000_000  # one tick is one nanosecond
 
 
 def ticks(now: float, name: str = "now") -> int:
-    """Turn `now` seconds into whole nanoseconds (rounded to the nearest one).
+    """Turn `now` seconds (from 0 to `course.sim.validate.MAX_UNTIL`) into whole nanoseconds, rounded.
 
     >>> ticks(0.3) - ticks(0.2) == ticks(0.1)
     True
     >>> ticks(1.5)
     1500000000
+    >>> ticks(float("nan"))
+    Traceback (most recent call last):
+    ...
+    ValueError: now must be a number from 0 to 1e+06 (got nan): a time in simulated seconds
     """
     kind = type(now)
-    if kind is float and now - now == 0:  # the common case; `now - now` is NaN for inf and NaN
-        return round(now * TICKS_PER_SECOND)
-    if kind is int:
-        return now * TICKS_PER_SECOND
-    if isinstance(now, numbers.Real) and not isinstance(now, bool) and math.isfinite(now):
-        return round(float(now) * TICKS_PER_SECOND)  # numpy numbers and other real types
-    raise ValueError(f"{name} must be a finite number of seconds (got {now!r}), e.g. {name}=1.5")
+    if kind is float or kind is int:  # the common case, checked without a call
+        if 0 <= now <= MAX_UNTIL:  # False for NaN
+            return round(now * TICKS_PER_SECOND)
+    value = number(name, now, minimum=0.0, maximum=MAX_UNTIL, why="a time in simulated seconds")
+    return round(value * TICKS_PER_SECOND)  # numpy numbers and other real types
+
+
+def span(name: str, value: float, why: str) -> int:
+    """A positive span of time in seconds (at least one nanosecond), validated, in whole nanoseconds.
+
+    >>> span("window", 0.1, "one window")
+    100000000
+    """
+    seconds = number(name, value, minimum=1 / TICKS_PER_SECOND, maximum=MAX_UNTIL, why=why)
+    return max(1, round(seconds * TICKS_PER_SECOND))
 
 
 def seconds(count: int) -> float:
@@ -43,14 +54,3 @@ def seconds(count: int) -> float:
     0.25
     """
     return count / TICKS_PER_SECOND
-
-
-def duration(value: float, name: str, what: str, zero_ok: bool = False) -> int:
-    """Validate a span of time in seconds and return it in nanoseconds (at least one tick)."""
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    if ok and (value > 0 or (zero_ok and value == 0)):
-        count = round(value * TICKS_PER_SECOND)
-        if count >= 1 or (zero_ok and value == 0):
-            return count
-    least = "zero or more" if zero_ok else "a positive number of"
-    raise ValueError(f"{name} must be {least} seconds (got {value!r}): {what}")

@@ -19,17 +19,20 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
-from .access_log import STAGES, AccessLog, LogRecord
+from ..sim.outcomes import OUTCOMES
+from ..sim.validate import MAX_UNTIL, duration, instance
+from .access_log import STAGES, AccessLog, AccessLogEntry
 from .auth import Authenticator
 from .cache import Cache
-from .messages import Request, Response
+from .clock import ticks
+from .messages import Request, Response, outcome_of
 from .rate_limit import RateLimiter
 from .routing import Route, RouteMatch, RouteTable
 from .transform import Chain, Transform, chain
 
 __all__ = ["Gateway", "StageCount"]
 
-Backend = float | Mapping[str, float] | Callable[[Request, RouteMatch], float]
+BackendTime = float | Mapping[str, float] | Callable[[Request, RouteMatch], float]  # how long a service takes
 
 
 class StageCount(NamedTuple):
@@ -64,12 +67,6 @@ class _Forward(NamedTuple):  # the request goes on to a backend
     time: float
 
 
-def _seconds(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
-        raise ValueError(f"{name} must be zero or more seconds (got {value!r})")
-    return float(value)
-
-
 class Gateway:
     """Answer each request through the stages `transform -> route -> auth -> rate_limit -> cache -> backend`.
 
@@ -97,33 +94,37 @@ class Gateway:
         auth: Authenticator | None = None,
         limiter: RateLimiter | None = None,
         cache: Cache | None = None,
-        transforms: Transform | Iterable[Transform] = (),
-        backend: Backend = 0.02,
+        transforms: Transform | Iterable[Transform] | None = (),
+        backend: BackendTime = 0.02,
         overhead: float = 0.001,
     ):
         self.routes = routes if isinstance(routes, RouteTable) else RouteTable(routes)
         if len(self.routes) == 0:
-            raise ValueError("a gateway needs at least one route, e.g. [Route('/users/{id}', 'users-service')]")
+            raise ValueError(
+                "routes must hold at least one route (got none): e.g. [Route('/users/{id}', 'users-service')]"
+            )
         for name, value, kind, example in (
             ("auth", auth, Authenticator, "Authenticator(keys={'key-alice': 'alice'})"),
             ("limiter", limiter, RateLimiter, "TokenBucket(capacity=20, rate=100)"),
             ("cache", cache, Cache, "Cache(capacity=100, ttl=5)"),
         ):
-            if value is not None and not isinstance(value, kind):
-                raise ValueError(f"{name} must be None or like {example} (got {value!r})")
+            if value is not None:
+                instance(name, value, kind, example=f"{name}={example}, or None to skip the stage")
         self.auth, self.limiter, self.cache = auth, limiter, cache
-        self.transforms: Chain = chain(list(transforms) if not isinstance(transforms, Transform) else transforms)
-        if callable(backend) or isinstance(backend, Mapping):
-            if isinstance(backend, Mapping):
-                missing = [s for s in self.routes.services if s not in backend]
-                if missing:
-                    raise ValueError(f"backend has no latency for {', '.join(missing)}: add it to the dict")
-                for service, value in backend.items():
-                    _seconds(value, f"backend[{service!r}]")
+        self.transforms: Chain = chain(transforms)  # type: ignore[arg-type]  # refuses anything else, with the fix
+        self.backend: BackendTime
+        if isinstance(backend, Mapping):
+            missing = [s for s in self.routes.services if s not in backend]
+            if missing:
+                raise ValueError(f"backend has no latency for {', '.join(missing)}: add it to the dict")
+            for service, seconds in backend.items():
+                duration(f"backend[{service!r}]", seconds, why="seconds that service takes to answer")
+            self.backend = backend
+        elif callable(backend):
             self.backend = backend
         else:
-            self.backend = _seconds(backend, "backend")
-        self.overhead = _seconds(overhead, "overhead")
+            self.backend = duration("backend", backend, why="seconds a service takes to answer, e.g. backend=0.02")
+        self.overhead = duration("overhead", overhead, why="the gateway's own seconds per request, e.g. 0.001")
         present = {"transform": len(self.transforms) > 0, "auth": auth is not None}
         present |= {"rate_limit": limiter is not None, "cache": cache is not None}
         self.stages: tuple[str, ...] = tuple(stage for stage in STAGES if present.get(stage, True))
@@ -173,12 +174,19 @@ class Gateway:
             lines.append(f"{c.stage:<10}  {c.arrived:>7}  {c.passed:>6}  {answered}")
         return "\n".join(lines)
 
-    def outcomes(self) -> dict[int, int]:
-        """Responses so far by status, whichever stage gave them."""
+    def by_status(self) -> dict[int, int]:
+        """Responses so far by HTTP status, whichever stage gave them."""
         total: Counter = Counter()
         for answered in self._answered.values():
             total.update(answered)
         return dict(sorted(total.items()))
+
+    def outcomes(self) -> dict[str, int]:
+        """Responses so far by outcome (`course.sim.OUTCOMES`: "served", "rate_limited", ...)."""
+        total: Counter = Counter()
+        for status, n in self.by_status().items():
+            total[outcome_of(status)] += n
+        return {word: total[word] for word in OUTCOMES if word in total}
 
     @property
     def in_flight(self) -> int:
@@ -189,9 +197,7 @@ class Gateway:
 
     def _front(self, original: Request, now: float) -> _Stop | _Forward:
         """Run every stage before the backend; stop at the first that answers."""
-        if not now >= self._now:
-            if isinstance(now, bool) or not isinstance(now, (int, float)) or math.isnan(now):
-                raise ValueError(f"now must be a number of seconds (got {now!r})")
+        if now < self._now:  # `now` is a checked time (see `handle`), or the simulator's clock
             raise ValueError(
                 f"time went backwards: now={now!r} s comes before {self._now!r} s; hand requests over in time order"
             )
@@ -202,7 +208,7 @@ class Gateway:
         request = original
         if self.transforms.steps:
             arrived["transform"] += 1
-            request = self.transforms(request, n)
+            request = self.transforms._apply(request, n)
         arrived["route"] += 1
         match = self.routes.match(request.method, request.path)
         if match is None:
@@ -216,7 +222,7 @@ class Gateway:
         service, client = match.service, request.client
         if self.auth is not None:
             arrived["auth"] += 1
-            decision = self.auth.authenticate(request, service)
+            decision = self.auth._decide(request, service)
             if decision.status != 200:
                 answered["auth"][decision.status] += 1
                 headers = {"WWW-Authenticate": "ApiKey"} if decision.status == 401 else None
@@ -242,8 +248,8 @@ class Gateway:
         arrived["backend"] += 1
         return _Forward(request, original, match, cache_key, now)
 
-    def _stopped(self, original: Request, now: float, stop: _Stop) -> LogRecord:
-        record = LogRecord(
+    def _stopped(self, original: Request, now: float, stop: _Stop) -> AccessLogEntry:
+        record = AccessLogEntry._trusted(
             now,
             original.client,
             original.method,
@@ -257,13 +263,13 @@ class Gateway:
         self.log.append(record)
         return record
 
-    def _answered_by_backend(self, forward: _Forward, status: int, latency: float, end: float) -> LogRecord:
+    def _answered_by_backend(self, forward: _Forward, status: int, latency: float, end: float) -> AccessLogEntry:
         """Count and log a backend's answer: `latency` is the backend's time, `end` when it answered."""
         self._answered["backend"][status] += 1
-        if status == 200 and forward.cache_key is not None:
+        if status == 200 and forward.cache_key is not None and self.cache is not None:
             self.cache.put(forward.cache_key, latency, end)
         original = forward.original
-        record = LogRecord(
+        record = AccessLogEntry._trusted(
             forward.time,
             original.client,
             original.method,
@@ -283,9 +289,12 @@ class Gateway:
         The backend's latency is reported in the response but the clock does not move: a
         cached answer is stored as of `now`.
         """
-        if not isinstance(request, Request):
-            raise ValueError(f"handle takes a Request, e.g. Request('GET', '/users/123', 'alice') (got {request!r})")
-        now = request.time if now is None else now
+        instance("request", request, Request, example="Request('GET', '/users/123', 'alice')")
+        if now is None:
+            now = request.time
+        else:
+            ticks(now)  # a time in simulated seconds, from 0 to course.sim.validate.MAX_UNTIL
+            now = float(now)
         step = self._front(request, now)
         if isinstance(step, _Stop):
             self._stopped(request, now, step)
@@ -294,7 +303,8 @@ class Gateway:
         if isinstance(backend, Mapping):
             latency = backend[step.match.service]
         elif callable(backend):
-            latency = _seconds(backend(step.request, step.match), "the backend function's answer")
+            answer = backend(step.request, step.match)
+            latency = duration("backend", answer, maximum=MAX_UNTIL, why="what the backend function returns: seconds")
         else:
             latency = backend
         record = self._answered_by_backend(step, 200, latency, now)

@@ -1,14 +1,20 @@
 """Requests and responses: the small immutable values that flow through a gateway.
 
+A response carries its HTTP `status` (a number, as on the wire) and the `outcome` it stands for,
+one word of the shared vocabulary `course.sim.OUTCOMES` (429 is "rate_limited", 503 "rejected").
+
 Taught in lessons/01_api_gateway.ipynb.
 """
 
 from __future__ import annotations
 
-import math
+import re
 from collections.abc import Iterator, Mapping
+from typing import Any
 
-__all__ = ["METHODS", "REASONS", "Headers", "Request", "Response"]
+from ..sim.validate import MAX_UNTIL, choice, duration, instance, whole
+
+__all__ = ["METHODS", "OUTCOME_OF_STATUS", "REASONS", "Headers", "Request", "Response", "outcome_of"]
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
@@ -28,8 +34,75 @@ REASONS = {
     504: "Gateway Timeout",
 }
 
+# The outcome (course.sim.OUTCOMES) each status a gateway gives stands for. A 405 is "not_found":
+# no route exists for that method and path. Other 2xx are "served", other 4xx "rejected", other 5xx "failed".
+OUTCOME_OF_STATUS = {
+    200: "served",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "not_found",
+    429: "rate_limited",
+    502: "failed",
+    503: "rejected",
+    504: "timed_out",
+}
 
-class Headers(Mapping):
+
+def outcome_of(status: int) -> str:
+    """The outcome word (from `course.sim.OUTCOMES`) an HTTP `status` stands for.
+
+    >>> outcome_of(429), outcome_of(503), outcome_of(201)
+    ('rate_limited', 'rejected', 'served')
+    """
+    if type(status) is int:  # the fast path: every status the gateway itself gives
+        known = OUTCOME_OF_STATUS.get(status)
+        if known is not None:
+            return known
+    status = whole("status", status, minimum=100, maximum=599, why="an HTTP status code such as 200 or 429")
+    if status < 400:
+        return "served"
+    return "rejected" if status < 500 else "failed"
+
+
+def _text(name: str, value: object, example: str) -> str:
+    """`value` if it is non-empty text, else a ValueError naming `name` with an example."""
+    if isinstance(value, str) and value:
+        return value
+    raise ValueError(f"{name} must be non-empty text (got {value!r}): for example {name}={example}")
+
+
+_SPACE = re.compile(r"\s")
+
+
+def _path(name: str, value: object, example: str = "'/users/123'") -> str:
+    """`value` if it is an HTTP path: text starting with '/', holding no spaces."""
+    if isinstance(value, str) and value.startswith("/") and not _SPACE.search(value):
+        return value
+    raise ValueError(
+        f"{name} must be a path starting with '/' and holding no spaces (got {value!r}): for example {name}={example}"
+    )
+
+
+def _hashable(name: str, value: Any) -> Any:
+    """`value` if it can be a dictionary key (text, a number, a tuple...), else a ValueError naming `name`."""
+    try:
+        hash(value)
+    except TypeError:
+        raise ValueError(
+            f"{name} must be hashable, such as text or a tuple (got {value!r}): e.g. {name}='alice'"
+        ) from None
+    return value
+
+
+def _method(name: str, value: object) -> str:
+    """`value` upper-cased if it is an HTTP method of `METHODS` (any case)."""
+    if isinstance(value, str) and value.upper() in METHODS:
+        return value.upper()
+    return choice(name, value, METHODS)  # type: ignore[no-any-return]
+
+
+class Headers(Mapping[str, str]):
     """HTTP headers: an immutable mapping whose names ignore case, as in HTTP itself.
 
     >>> h = Headers({"X-Api-Key": "key-alice"})
@@ -40,18 +113,30 @@ class Headers(Mapping):
     """
 
     __slots__ = ("_items",)
+    _items: dict[str, tuple[str, str]]  # lower-case name -> (name as given, value)
 
     def __init__(self, headers: Mapping[str, str] | None = None):
+        if headers is not None and not isinstance(headers, Mapping):
+            raise ValueError(
+                f"headers must be a dict of name -> text (got {headers!r}): for example {{'X-Api-Key': 'key-alice'}}"
+            )
         items = {}
         for name, value in (headers or {}).items():
             if not isinstance(name, str) or not name or not isinstance(value, str):
                 raise ValueError(
-                    f"headers must map names to text, e.g. {{'X-Api-Key': 'key-alice'}} (got {name!r}: {value!r})"
+                    f"headers must map names to text (got {name!r}: {value!r}): "
+                    "for example {'X-Api-Key': 'key-alice'}"
                 )
             items[name.lower()] = (name, value)
         object.__setattr__(self, "_items", items)
 
-    def __setattr__(self, name, value):
+    @classmethod
+    def _of(cls, items: dict[str, tuple[str, str]]) -> Headers:
+        made = object.__new__(cls)
+        object.__setattr__(made, "_items", items)
+        return made
+
+    def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("headers cannot change: use .set(name, value) to get a copy with a new header")
 
     def __getitem__(self, name: str) -> str:
@@ -81,21 +166,21 @@ class Headers(Mapping):
 
     def set(self, name: str, value: str) -> Headers:
         """A copy with header `name` set to `value` (replacing any header of that name)."""
-        if not isinstance(name, str) or not name or not isinstance(value, str):
-            raise ValueError(f"a header needs a name and a text value (got {name!r}: {value!r})")
-        copy = object.__new__(Headers)
+        _text("name", name, "'X-Client'")
+        instance("value", value, str, example="'alice'")
+        return self._set(name, value)
+
+    def _set(self, name: str, value: str) -> Headers:
         items = dict(self._items)
         items[name.lower()] = (name, value)
-        object.__setattr__(copy, "_items", items)
-        return copy
+        return Headers._of(items)
 
     def remove(self, name: str) -> Headers:
         """A copy without header `name` (the same headers if it was not there)."""
+        _text("name", name, "'X-Client'")
         if name not in self:
             return self
-        copy = object.__new__(Headers)
-        object.__setattr__(copy, "_items", {k: v for k, v in self._items.items() if k != name.lower()})
-        return copy
+        return Headers._of({k: v for k, v in self._items.items() if k != name.lower()})
 
 
 _NO_HEADERS = Headers()
@@ -106,17 +191,15 @@ def _as_headers(headers: Mapping[str, str] | None) -> Headers:
         return headers
     if headers is None:
         return _NO_HEADERS
-    if not isinstance(headers, Mapping):
-        raise ValueError(f"headers must be a dict of name -> text, e.g. {{'X-Api-Key': 'key-alice'}} (got {headers!r})")
     return Headers(headers)
 
 
 class _Frozen:
     """Immutable slots: set once in the constructor, never again."""
 
-    __slots__ = ()
+    __slots__: tuple[str, ...] = ()
 
-    def __setattr__(self, name, value):
+    def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"{type(self).__name__} values cannot change: make a new one (for example with .evolve)")
 
     def __eq__(self, other: object) -> bool:
@@ -141,24 +224,21 @@ class Request(_Frozen):
     """
 
     __slots__ = ("client", "headers", "method", "path", "time")
+    client: str
+    headers: Headers
+    method: str
+    path: str
+    time: float
 
     def __init__(
         self, method: str, path: str, client: str, headers: Mapping[str, str] | None = None, time: float = 0.0
     ):
-        if not isinstance(method, str) or method.upper() not in METHODS:
-            raise ValueError(f"method must be one of {', '.join(METHODS)} (got {method!r})")
-        if not isinstance(path, str) or not path.startswith("/") or any(c.isspace() for c in path):
-            raise ValueError(f"path must start with '/' and hold no spaces, e.g. '/users/123' (got {path!r})")
-        if not isinstance(client, str) or not client:
-            raise ValueError(f"client must name who sends the request, e.g. 'alice' (got {client!r})")
-        if isinstance(time, bool) or not isinstance(time, (int, float)) or not math.isfinite(time):
-            raise ValueError(f"time must be a finite number of seconds (got {time!r})")
         set_ = object.__setattr__
-        set_(self, "method", method.upper())
-        set_(self, "path", path)
-        set_(self, "client", client)
+        set_(self, "method", _method("method", method))
+        set_(self, "path", _path("path", path))
+        set_(self, "client", _text("client", client, "'alice' (who sends the request)"))
         set_(self, "headers", _as_headers(headers))
-        set_(self, "time", float(time))
+        set_(self, "time", duration("time", time, why="when the request arrives, in simulated seconds"))
 
     @classmethod
     def _trusted(cls, method: str, path: str, client: str, headers: Headers, time: float) -> Request:
@@ -190,11 +270,9 @@ class Request(_Frozen):
 
     def evolve(self, *, path: str | None = None, headers: Mapping[str, str] | None = None) -> Request:
         """A copy with a new `path` and/or `headers` (requests never change in place)."""
-        if path is not None and (not isinstance(path, str) or not path.startswith("/")):
-            raise ValueError(f"path must start with '/' (got {path!r})")
         return Request._trusted(
             self.method,
-            self.path if path is None else path,
+            self.path if path is None else _path("path", path),
             self.client,
             self.headers if headers is None else _as_headers(headers),
             self.time,
@@ -207,18 +285,25 @@ def _ms(latency: float) -> str:
 
 class Response(_Frozen):
     """What comes back: a `status`, which `service` answered (None if the gateway did), the
-    `latency` in seconds, headers, whether the cache answered, and a `reason` a person can read.
+    `latency` in seconds, headers, whether the cache answered, and a `reason` a person can read;
+    `outcome` is the status in the shared vocabulary (`course.sim.OUTCOMES`).
 
     Taught in lessons/01_api_gateway.ipynb.
 
     >>> Response(200, "users-service", 0.021)
     Response(200 OK from users-service in 21 ms)
     >>> r = Response(429, None, 0.001, headers={"Retry-After": "0.25"}, reason="alice is over the rate limit")
-    >>> r, r.retry_after, r.ok
-    (Response(429 Too Many Requests: alice is over the rate limit), 0.25, False)
+    >>> r, r.retry_after, r.ok, r.outcome
+    (Response(429 Too Many Requests: alice is over the rate limit), 0.25, False, 'rate_limited')
     """
 
     __slots__ = ("cache_hit", "headers", "latency", "reason", "service", "status")
+    cache_hit: bool
+    headers: Headers
+    latency: float
+    reason: str
+    service: str | None
+    status: int
 
     def __init__(
         self,
@@ -229,20 +314,17 @@ class Response(_Frozen):
         cache_hit: bool = False,
         reason: str | None = None,
     ):
-        if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
-            raise ValueError(f"status must be an HTTP status code between 100 and 599, e.g. 200 (got {status!r})")
-        if service is not None and (not isinstance(service, str) or not service):
-            raise ValueError(f"service must name who answered, e.g. 'users-service', or be None (got {service!r})")
-        if isinstance(latency, bool) or not isinstance(latency, (int, float)) or not 0 <= latency < math.inf:
-            raise ValueError(f"latency must be zero or more seconds (got {latency!r})")
+        status = whole("status", status, minimum=100, maximum=599, why="an HTTP status code such as 200 or 429")
+        if service is not None:
+            _text("service", service, "'users-service' (who answered), or None for the gateway")
         if not isinstance(cache_hit, bool):
-            raise ValueError(f"cache_hit must be True or False (got {cache_hit!r})")
-        if reason is not None and not isinstance(reason, str):
-            raise ValueError(f"reason must be text (got {reason!r})")
+            raise ValueError(f"cache_hit must be True or False (got {cache_hit!r}): did the cache answer?")
+        if reason is not None:
+            instance("reason", reason, str, example="'alice is over the rate limit'")
         set_ = object.__setattr__
         set_(self, "status", status)
         set_(self, "service", service)
-        set_(self, "latency", float(latency))
+        set_(self, "latency", duration("latency", latency, maximum=MAX_UNTIL, why="seconds until the response"))
         set_(self, "headers", _as_headers(headers))
         set_(self, "cache_hit", cache_hit)
         set_(self, "reason", reason or REASONS.get(status, "Unknown"))
@@ -260,6 +342,11 @@ class Response(_Frozen):
     def ok(self) -> bool:
         """True for a success (a 2xx status)."""
         return 200 <= self.status < 300
+
+    @property
+    def outcome(self) -> str:
+        """What the status stands for, in the shared vocabulary: "served", "rate_limited", ..."""
+        return outcome_of(self.status)
 
     @property
     def retry_after(self) -> float | None:

@@ -19,7 +19,9 @@ from collections import deque
 from fractions import Fraction
 from typing import Any
 
-from .clock import TICKS_PER_SECOND, duration, seconds, ticks
+from ..sim import validate
+from .clock import TICKS_PER_SECOND, seconds, span, ticks
+from .messages import _hashable
 
 __all__ = [
     "LIMITERS",
@@ -39,12 +41,6 @@ def _number(x: float) -> str:
 def _exact(x: float) -> Fraction:
     """The number as written: 0.1 means one tenth, not the float nearest to it."""
     return Fraction(repr(x)) if isinstance(x, float) else Fraction(x)
-
-
-def _whole(name: str, value: Any, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a whole number of at least 1 (got {value!r}): {what}")
-    return value
 
 
 class RateLimiter:
@@ -83,7 +79,7 @@ class RateLimiter:
 
     def _tick(self, now: float, key: Any) -> int:
         t = ticks(now)
-        state = self._state.get(key)
+        state = self._state.get(_hashable("key", key))
         if state is not None and t < state[-1]:
             raise ValueError(
                 f"time went backwards for key {key!r}: now={now!r} s comes before {seconds(state[-1])!r} s; "
@@ -124,18 +120,19 @@ class TokenBucket(RateLimiter):
 
     def __init__(self, capacity: float, rate: float):
         super().__init__()
-        ok = isinstance(capacity, (int, float)) and not isinstance(capacity, bool) and math.isfinite(capacity)
-        if not ok or capacity < 1:
-            raise ValueError(
-                f"capacity must be a number of at least 1 token (got {capacity!r}): a bucket that cannot hold "
-                "one token refuses everything, e.g. TokenBucket(capacity=20, rate=100)"
-            )
-        ok = isinstance(rate, (int, float)) and not isinstance(rate, bool) and math.isfinite(rate)
-        if not ok or rate <= 0:
-            raise ValueError(
-                f"rate must be a positive number of tokens per second (got {rate!r}): a bucket that never "
-                "refills lets through only its first `capacity` requests, ever"
-            )
+        validate.number(
+            "capacity",
+            capacity,
+            minimum=1,
+            maximum=validate.MAX_COUNT,
+            why="tokens; a bucket that cannot hold one token refuses everything (e.g. capacity=20)",
+        )
+        validate.rate(
+            "rate",
+            rate,
+            positive=True,
+            why="tokens per second; a bucket that never refills lets through only its first `capacity` requests",
+        )
         self.capacity, self.rate = capacity, rate
         cap, r = _exact(capacity), _exact(rate)
         scale = math.lcm(cap.denominator, r.denominator)  # tokens are counted in units of 1/(1e9 * scale)
@@ -186,9 +183,11 @@ class FixedWindow(RateLimiter):
 
     def __init__(self, limit: int, window: float):
         super().__init__()
-        self.limit = _whole("limit", limit, "how many requests each window lets through, e.g. limit=100")
+        self.limit = validate.whole(
+            "limit", limit, minimum=1, why="how many requests each window lets through, e.g. limit=100"
+        )
+        self._w = span("window", window, "the length of one window in seconds, e.g. window=1.0")
         self.window = window
-        self._w = duration(window, "window", "the length of one window, e.g. window=1.0")
 
     def _count(self, t: int, key: Any) -> tuple[int, int]:
         k = t // self._w
@@ -230,9 +229,11 @@ class SlidingWindowLog(RateLimiter):
 
     def __init__(self, limit: int, window: float):
         super().__init__()
-        self.limit = _whole("limit", limit, "how many requests any window may hold, e.g. limit=100")
+        self.limit = validate.whole(
+            "limit", limit, minimum=1, why="how many requests any window may hold, e.g. limit=100"
+        )
+        self._w = span("window", window, "how far back the log looks in seconds, e.g. window=1.0")
         self.window = window
-        self._w = duration(window, "window", "how far back the log looks, e.g. window=1.0")
 
     def _log(self, t: int, key: Any) -> tuple[deque, int]:
         """The key's log and the index of its first entry still inside `(t - window, t]`."""
@@ -288,9 +289,11 @@ class SlidingWindowCounter(RateLimiter):
 
     def __init__(self, limit: int, window: float):
         super().__init__()
-        self.limit = _whole("limit", limit, "how many requests a window may hold, e.g. limit=100")
+        self.limit = validate.whole(
+            "limit", limit, minimum=1, why="how many requests a window may hold, e.g. limit=100"
+        )
+        self._w = span("window", window, "the length of one window in seconds, e.g. window=1.0")
         self.window = window
-        self._w = duration(window, "window", "the length of one window, e.g. window=1.0")
 
     def _counts(self, t: int, key: Any) -> tuple[int, int, int]:
         """(k, curr, prev) for the window holding `t`."""
@@ -353,9 +356,7 @@ def make_limiter(name: str, **params: float) -> RateLimiter:
     >>> make_limiter("sliding_log", limit=10, window=1.0)
     SlidingWindowLog(limit=10, window=1)
     """
-    cls = LIMITERS.get(name)
-    if cls is None:
-        raise ValueError(f"unknown rate limiter {name!r}: choose one of {', '.join(repr(n) for n in LIMITERS)}")
+    cls: type[RateLimiter] = validate.choice("name", name, LIMITERS)
     unknown = sorted(set(params) - set(cls._params))
     missing = [p for p in cls._params if p not in params]
     if unknown or missing:

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
-from .messages import METHODS
+from .messages import METHODS, _method, _path
 
 __all__ = ["Route", "RouteMatch", "RouteTable", "split_path"]
 
@@ -36,7 +36,7 @@ def split_path(path: str) -> list[str]:
     >>> split_path("/users/123/?page=2")
     ['users', '123']
     """
-    return [s for s in path.split("?", 1)[0].split("/") if s]
+    return [s for s in _path("path", path).split("?", 1)[0].split("/") if s]
 
 
 class Route:
@@ -52,20 +52,21 @@ class Route:
 
     __slots__ = ("_parts", "methods", "pattern", "prefix", "service")
 
-    def __init__(self, pattern: str, service: str, methods: Sequence[str] = ("GET",)):
-        if not isinstance(pattern, str) or not pattern.startswith("/"):
-            raise ValueError(f"a route pattern must start with '/', e.g. '/users/{{id}}' (got {pattern!r})")
+    def __init__(self, pattern: str, service: str, methods: Sequence[str] | str = ("GET",)):
+        _path("pattern", pattern, "'/users/{id}'")
         if not isinstance(service, str) or not service.strip():
             raise ValueError(
-                f"route {pattern!r} needs a service to send requests to, e.g. Route({pattern!r}, 'users-service')"
+                f"service must name where route {pattern!r} sends requests (got {service!r}): "
+                f"for example Route({pattern!r}, 'users-service')"
             )
         if isinstance(methods, str):
             methods = (methods,)
-        methods = tuple(dict.fromkeys(m.upper() if isinstance(m, str) else m for m in methods))
-        bad = [m for m in methods if m not in METHODS]
-        if bad or not methods:
-            raise ValueError(f"route {pattern!r}: methods must be some of {', '.join(METHODS)} (got {bad or 'none'})")
-        self.pattern, self.service, self.methods = pattern, service, methods
+        if not isinstance(methods, (list, tuple, set, frozenset)) or not methods:
+            raise ValueError(
+                f"methods must be a list of some of {', '.join(METHODS)} (got {methods!r}): e.g. methods=('GET',)"
+            )
+        self.methods: tuple[str, ...] = tuple(dict.fromkeys(_method("methods", m) for m in methods))
+        self.pattern, self.service = pattern, service
         self._parts = _parse(pattern)
         self.prefix = bool(self._parts) and self._parts[-1] == (_STAR, "*")
         if self.prefix:
@@ -166,14 +167,20 @@ class RouteTable:
     def __init__(self, routes: Iterable[Route | tuple] = ()):
         if isinstance(routes, RouteTable):
             routes = routes.routes
-        if isinstance(routes, (Route, str)):
-            raise ValueError("routes must be a list of Route(...) values, e.g. [Route('/users/{id}', 'users-service')]")
-        built = []
+        if isinstance(routes, (Route, str)) or not isinstance(routes, Iterable):
+            raise ValueError(
+                f"routes must be a list of Route(...) values (got {routes!r}): "
+                "for example [Route('/users/{id}', 'users-service')]"
+            )
+        built: list[Route] = []
         for route in routes:
             if isinstance(route, tuple):
                 route = Route(*route)
             if not isinstance(route, Route):
-                raise ValueError(f"expected a Route (or a (pattern, service) pair), got {route!r}")
+                raise ValueError(
+                    f"routes must hold Route values or (pattern, service) pairs (got {route!r}): "
+                    "for example Route('/users/{id}', 'users-service')"
+                )
             for other in built:
                 shared = set(other.methods) & set(route.methods)
                 if other.shape == route.shape and shared:
@@ -215,12 +222,13 @@ class RouteTable:
     def match(self, method: str, path: str) -> RouteMatch | None:
         """The winning route for `method` and `path`, or None (then `status` says 404 or 405)."""
         memo_key = (method, path)
-        if memo_key in self._memo:
+        if type(method) is str and type(path) is str and memo_key in self._memo:
             found = self._memo[memo_key]
         else:
+            method = _method("method", method)
             found = None
             for route, params in self.candidates(path):
-                if method.upper() in route.methods:
+                if method in route.methods:
                     found = RouteMatch(route.service, params, route)
                     break
             if len(self._memo) < 10_000:  # remembered, so repeated paths cost one look-up
@@ -229,7 +237,7 @@ class RouteTable:
 
     def allowed_methods(self, path: str) -> list[str]:
         """Methods some route accepts for `path` (empty when no route matches it at all)."""
-        methods = {m for route, _ in self.candidates(path) for m in route.methods}
+        methods = {m for route, _ in self.candidates(path) for m in route.methods}  # candidates checks `path`
         return [m for m in METHODS if m in methods]
 
     def status(self, method: str, path: str) -> int:

@@ -1,29 +1,33 @@
-"""A simulated gateway scenario: who sends what, how fast, through which gateway, to which backends.
+"""A simulated gateway scenario: who sends what, how fast, through which gateway, to which services.
 
-A scenario is plain data, checked when it is built; `course.gateway.simulate` runs it.
+A scenario is plain, frozen data describing the *system*, checked when it is built;
+`course.gateway.simulate(scenario, until=..., seed=...)` runs it. `GatewayScenario.example(...)`
+builds the lesson's and the lab's system from a few knobs.
 
 Taught in lessons/01_api_gateway.ipynb.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from ..sim import Distribution, Exponential, OnOff, Poisson, Source, as_distribution
+from ..sim import Constant, Distribution, Exponential, OnOff, Poisson, Source, validate
+from ..sim.outcomes import OUTCOMES
 from .auth import Authenticator
 from .cache import Cache
 from .gateway import Gateway
-from .messages import METHODS
-from .rate_limit import RateLimiter, TokenBucket
+from .messages import _method, _path, _text
+from .rate_limit import LIMITERS, RateLimiter, TokenBucket, make_limiter
 from .routing import Route, RouteTable
 from .transform import AddHeader, Chain, StripPrefix, Transform, chain
 
-__all__ = ["RESERVED_NAMES", "Backend", "Client", "Endpoint", "GatewayScenario"]
+__all__ = ["ALGORITHMS", "RESERVED_NAMES", "Client", "Endpoint", "GatewayScenario", "Service"]
 
-RESERVED_NAMES = ("gateway", "cache", "anonymous")  # node names the results use for other things
+# node names the results and the picture use for other things: no client or service may take them
+RESERVED_NAMES = ("gateway", "cache", "anonymous", *OUTCOMES)
+ALGORITHMS = (*LIMITERS, "off")  # what `GatewayScenario.example(algorithm=...)` accepts
 
 
 @dataclass(frozen=True)
@@ -39,15 +43,15 @@ class Client:
     source: Source
     key: str | None = None
 
-    def __post_init__(self):
-        if not isinstance(self.name, str) or not self.name or self.name in RESERVED_NAMES:
+    def __post_init__(self) -> None:
+        _text("name", self.name, "'alice'")
+        if self.name in RESERVED_NAMES:
             raise ValueError(
-                f"a client needs a name such as 'alice' (got {self.name!r}; {', '.join(RESERVED_NAMES)} are reserved)"
+                f"name must not be one of {', '.join(RESERVED_NAMES)} (got {self.name!r}): the picture uses them"
             )
-        if not isinstance(self.source, Source):
-            raise ValueError(f"client {self.name!r}: source must be a traffic source such as Poisson(rate=50)")
-        if self.key is not None and (not isinstance(self.key, str) or not self.key):
-            raise ValueError(f"client {self.name!r}: key must be text such as 'key-alice', or None for no key")
+        validate.instance("source", self.source, Source, example="Poisson(rate=50)")
+        if self.key is not None:
+            _text("key", self.key, "'key-alice' (or None: the client sends no key)")
 
 
 @dataclass(frozen=True)
@@ -64,56 +68,54 @@ class Endpoint:
     weight: float = 1.0
     ids: int = 100
 
-    def __post_init__(self):
-        if self.method not in METHODS:
-            raise ValueError(f"method must be one of {', '.join(METHODS)} (got {self.method!r})")
-        if not isinstance(self.path, str) or not self.path.startswith("/") or self.path.count("{") > 1:
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "method", _method("method", self.method))
+        _path("path", self.path, "'/users/{id}'")
+        if self.path.replace("{id}", "", 1).count("{") or self.path.replace("{id}", "", 1).count("}"):
             raise ValueError(
-                f"path must start with '/' and hold at most one {{id}}, e.g. '/users/{{id}}' ({self.path!r})"
+                f"path may hold one placeholder, {{id}}, and no other (got {self.path!r}): e.g. '/users/{{id}}'"
             )
-        if "{" in self.path and "{id}" not in self.path:
-            raise ValueError(f"the only placeholder a path may hold is {{id}} (got {self.path!r})")
-        ok = isinstance(self.weight, (int, float)) and not isinstance(self.weight, bool) and math.isfinite(self.weight)
-        if not ok or self.weight <= 0:
-            raise ValueError(
-                f"weight must be a positive number (got {self.weight!r}): it is this line's share of the mix"
-            )
-        if isinstance(self.ids, bool) or not isinstance(self.ids, int) or self.ids < 1:
-            raise ValueError(
-                f"ids must be a whole number of at least 1 (got {self.ids!r}): how many distinct resources"
-            )
+        validate.number("weight", self.weight, positive=True, maximum=1e6, why="this line's share of the request mix")
+        validate.whole("ids", self.ids, minimum=1, why="how many distinct resources the {id} stands for")
 
 
 @dataclass(frozen=True)
-class Backend:
-    """A service's server pool: `servers` workers, a `service` time per request, and a bounded
-    queue of `queue_capacity` (a request that finds it full gets a 503).
+class Service:
+    """A service behind the gateway: `servers` workers, a `service_time` per request (a
+    distribution, or a number of seconds), and a bounded queue of `queue_capacity` waiting
+    requests (a request that finds it full is rejected: 503).
 
-    >>> Backend(servers=4, service=Exponential(rate=50), queue_capacity=50)
-    Backend(servers=4, service=Exponential(rate=50), queue_capacity=50)
+    >>> users = Service(servers=4, service_time=Exponential(rate=50), queue_capacity=50)
+    >>> users.capacity  # requests per second: servers / mean service time
+    200.0
     """
 
     servers: int = 4
-    service: Distribution | float = field(default_factory=lambda: Exponential(rate=50))
+    service_time: Distribution | float = field(default_factory=lambda: Exponential(rate=50))
     queue_capacity: int = 50
 
-    def __post_init__(self):
-        if isinstance(self.servers, bool) or not isinstance(self.servers, int) or self.servers < 1:
-            raise ValueError(
-                f"servers must be a whole number of at least 1 (got {self.servers!r}): a service needs a worker"
+    def __post_init__(self) -> None:
+        validate.whole("servers", self.servers, minimum=1, maximum=10_000, why="a service needs a worker to answer")
+        if not isinstance(self.service_time, Distribution):
+            seconds = validate.duration(
+                "service_time",
+                self.service_time,
+                positive=True,
+                why="seconds per request, or a distribution such as Exponential(rate=50)",
             )
-        object.__setattr__(self, "service", as_distribution(self.service))
-        capacity = self.queue_capacity
-        if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 0:
-            raise ValueError(
-                f"queue_capacity must be a whole number of 0 or more (got {capacity!r}): simulated queues are "
-                "bounded, so a flood ends in 503s instead of an endless queue"
-            )
+            object.__setattr__(self, "service_time", Constant(seconds))
+        validate.whole(
+            "queue_capacity",
+            self.queue_capacity,
+            maximum=validate.MAX_COUNT,
+            why="simulated queues are bounded, so a flood ends in 503s instead of an endless queue",
+        )
 
     @property
     def capacity(self) -> float:
-        """Requests per second the pool can serve: servers / mean service time."""
-        return self.servers / self.service.mean
+        """Requests per second the service can answer: servers / mean service time."""
+        mean = self.service_time.mean  # type: ignore[union-attr]  # a Distribution after __post_init__
+        return self.servers / mean
 
 
 def _shape(rate: float, burstiness: float) -> Source:
@@ -132,13 +134,11 @@ def _mean_rate(source: Source) -> float:
     return source.mean_rate(60.0)  # other sources: averaged over the first minute
 
 
-def _example_parts(rate: float, burstiness: float) -> dict[str, Any]:
-    return dict(
-        clients=(
-            Client("alice", _shape(0.5 * rate, burstiness), key="key-alice"),
-            Client("bob", _shape(0.3 * rate, burstiness), key="key-bob"),
-            Client("carol", _shape(0.2 * rate, burstiness), key="key-carol"),
-        ),
+def _clients(rate: float, burstiness: float) -> tuple[Client, ...]:
+    return (
+        Client("alice", _shape(0.5 * rate, burstiness), key="key-alice"),
+        Client("bob", _shape(0.3 * rate, burstiness), key="key-bob"),
+        Client("carol", _shape(0.2 * rate, burstiness), key="key-carol"),
     )
 
 
@@ -162,107 +162,139 @@ _AUTH = Authenticator(
     keys={"key-alice": "alice", "key-bob": "bob", "key-carol": "carol"},
     allowed={"alice": {"users-service", "orders-service"}, "bob": {"users-service", "orders-service"}, "carol": "*"},
 )
-_BACKENDS = {
-    "users-service": Backend(servers=4, service=Exponential(rate=50), queue_capacity=50),
-    "orders-service": Backend(servers=2, service=Exponential(rate=40), queue_capacity=30),
-    "admin-service": Backend(servers=1, service=Exponential(rate=50), queue_capacity=10),
+_SERVICES = {
+    "users-service": Service(servers=4, service_time=Exponential(rate=50), queue_capacity=50),
+    "orders-service": Service(servers=2, service_time=Exponential(rate=40), queue_capacity=30),
+    "admin-service": Service(servers=1, service_time=Exponential(rate=50), queue_capacity=10),
 }
 
 
 @dataclass(frozen=True, repr=False)
 class GatewayScenario:
     """Everything a simulated gateway run needs: `clients` and their traffic, the request `mix`,
-    the gateway's stages (`routes`, `auth`, `limiter`, `cache`, `transforms`), a `Backend` per
-    service, and the share of requests sent without a key (`anonymous_share`, answered 401 when
-    auth is on). The defaults are the lesson's example: 200 requests per second on average, in
-    bursts twice as intense (`GatewayScenario.example()`).
+    the gateway's stages (`routes`, `auth`, `limiter`, `cache`, `transforms`, its own `overhead`
+    in seconds), a `Service` per service name, and the share of requests sent without a key
+    (`anonymous_share`, answered 401 when auth is on). The defaults are the lesson's example
+    (`GatewayScenario.example()`): 200 requests per second on average, in bursts twice as intense.
 
     Taught in lessons/01_api_gateway.ipynb.
 
     >>> GatewayScenario().rate
     200.0
-    >>> GatewayScenario.example(rate=100, limiter=None).limiter is None
+    >>> GatewayScenario.example(rate=100, algorithm="off").limiter is None
     True
     """
 
-    clients: tuple[Client, ...] = field(default_factory=lambda: _example_parts(200.0, 2.0)["clients"])
+    clients: tuple[Client, ...] = field(default_factory=lambda: _clients(200.0, 2.0))
     mix: tuple[Endpoint, ...] = _MIX
     routes: RouteTable = _ROUTES
     auth: Authenticator | None = _AUTH
     limiter: RateLimiter | None = field(default_factory=lambda: TokenBucket(capacity=20, rate=100))
     cache: Cache | None = field(default_factory=lambda: Cache(capacity=500, ttl=2.0))
     transforms: Chain = field(default_factory=lambda: StripPrefix("/api/v1") + AddHeader("X-Request-Id", "req-{n}"))
-    backends: Mapping[str, Backend] = field(default_factory=lambda: dict(_BACKENDS))
+    services: Mapping[str, Service] = field(default_factory=lambda: dict(_SERVICES))
     anonymous_share: float = 0.05
     overhead: float = 0.001
 
-    def __post_init__(self):
-        clients = tuple(self.clients) if isinstance(self.clients, (list, tuple)) else (self.clients,)
-        if not clients or not all(isinstance(c, Client) for c in clients):
-            raise ValueError("clients must be a list of Client(name, source, key), e.g. [Client('alice', Poisson(50))]")
+    def __post_init__(self) -> None:
+        clients = _tuple_of("clients", self.clients, Client, "[Client('alice', Poisson(rate=50), key='key-alice')]")
         names = [c.name for c in clients]
         if len(set(names)) < len(names):
-            raise ValueError(f"client names must be unique (got {names})")
+            raise ValueError(f"clients must have different names (got {names}): rename one")
         object.__setattr__(self, "clients", clients)
-        mix = tuple(self.mix) if isinstance(self.mix, (list, tuple)) else (self.mix,)
-        if not mix or not all(isinstance(e, Endpoint) for e in mix):
-            raise ValueError(
-                "mix must be a list of Endpoint(method, path, weight), e.g. [Endpoint('GET', '/users/{id}')]"
-            )
-        object.__setattr__(self, "mix", mix)
-        object.__setattr__(
-            self, "routes", self.routes if isinstance(self.routes, RouteTable) else RouteTable(self.routes)
-        )
+        object.__setattr__(self, "mix", _tuple_of("mix", self.mix, Endpoint, "[Endpoint('GET', '/users/{id}')]"))
+        if not isinstance(self.routes, RouteTable):
+            object.__setattr__(self, "routes", RouteTable(self.routes))
         if isinstance(self.transforms, Transform) and not isinstance(self.transforms, Chain):
             object.__setattr__(self, "transforms", chain(self.transforms))
         elif not isinstance(self.transforms, Chain):
-            object.__setattr__(self, "transforms", chain(list(self.transforms or ())))
-        if not isinstance(self.backends, Mapping) or not all(isinstance(b, Backend) for b in self.backends.values()):
-            raise ValueError("backends must map each service to Backend(servers, service, queue_capacity)")
-        missing = [s for s in self.routes.services if s not in self.backends]
+            object.__setattr__(self, "transforms", chain(self.transforms))  # refuses what is not a step or a list
+        validate.instance("services", self.services, Mapping, example="services={'users-service': Service(servers=2)}")
+        for name, service in self.services.items():
+            _text("services", name, "{'users-service': Service(servers=2)}")
+            validate.instance("services", service, Service, example="{'users-service': Service(servers=2)}")
+        missing = [s for s in self.routes.services if s not in self.services]
         if missing:
             raise ValueError(
-                f"no backend for {', '.join(missing)}: add backends={{{missing[0]!r}: Backend(servers=2)}} "
-                "so routed requests have somewhere to go"
+                f"services must include every service a route leads to (missing {', '.join(missing)}): "
+                f"add services={{{missing[0]!r}: Service(servers=2), ...}}"
             )
-        clash = sorted(set(self.backends) & (set(names) | set(RESERVED_NAMES)))
+        clash = sorted(set(self.services) & (set(names) | set(RESERVED_NAMES)))
         if clash:
-            raise ValueError(f"service names must differ from client names and {RESERVED_NAMES} (got {clash})")
-        share = self.anonymous_share
-        if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
             raise ValueError(
-                f"anonymous_share must be between 0 and 1 (got {share!r}): 0.1 sends one request in ten without a key"
+                f"services must be named differently from the clients and from {', '.join(RESERVED_NAMES)} "
+                f"(got {clash})"
             )
-        # builds the gateway once, so a bad limiter, cache or overhead is refused here, not mid-run
+        validate.probability("anonymous_share", self.anonymous_share, why="0.1 sends one request in ten without a key")
+        # builds the gateway once, so a bad auth, limiter, cache or overhead is refused here, not mid-run
         self.gateway()
 
     def __repr__(self) -> str:
         clients = ", ".join(c.name for c in self.clients)
         cache = "None" if self.cache is None else f"Cache(capacity={self.cache.capacity}, ttl={self.cache.ttl:g})"
-        backends = ", ".join(f"{name} x{b.servers}" for name, b in self.backends.items())
+        services = ", ".join(f"{name} x{s.servers}" for name, s in self.services.items())
         return (
             f"GatewayScenario({self.rate:g} req/s from {clients}, {self.anonymous_share:.0%} without a key; "
-            f"limiter={self.limiter!r}, cache={cache}; backends {backends})"
+            f"limiter={self.limiter!r}, cache={cache}; services {services})"
         )
 
     @classmethod
-    def example(cls, rate: float = 200.0, burstiness: float = 2.0, **changes: Any) -> GatewayScenario:
-        """The lesson's example scenario at `rate` requests per second in total (alice 50 %, bob 30 %,
-        carol 20 %), with traffic `burstiness` times as intense in bursts (1 means smooth Poisson
-        traffic); any other field can be changed by keyword.
+    def example(
+        cls,
+        rate: float = 200,
+        burstiness: float = 2.0,
+        algorithm: str = "token_bucket",
+        limit: int = 100,
+        bucket: int = 20,
+        ttl: float = 2.0,
+        anonymous_share: float = 0.05,
+        **changes: Any,
+    ) -> GatewayScenario:
+        """The lesson's and the lab's scenario from a few knobs (their defaults are the lab's start).
+
+        `rate` requests per second in total (alice 50 %, bob 30 %, carol 20 %), in bursts
+        `burstiness` times as intense (1: smooth Poisson traffic); each client limited to `limit`
+        requests per second by `algorithm` (one of `ALGORITHMS`; the token bucket holds `bucket`
+        tokens, windows last one second, "off" limits nothing); cached answers fresh for `ttl`
+        seconds (0: no cache); `anonymous_share` of requests without a key. Any field of the
+        scenario can be set as well, by keyword; it wins over the knobs.
 
         >>> GatewayScenario.example(rate=300, burstiness=3).rate
         300.0
+        >>> GatewayScenario.example(algorithm="fixed_window", limit=50).limiter
+        FixedWindow(limit=50, window=1)
         """
-        ok = isinstance(rate, (int, float)) and not isinstance(rate, bool) and 0 <= rate < math.inf
-        if not ok:
-            raise ValueError(f"rate must be zero or more requests per second (got {rate!r})")
-        ok = isinstance(burstiness, (int, float)) and not isinstance(burstiness, bool) and 1 <= burstiness <= 100
-        if not ok:
+        total = validate.rate("rate", rate, why="requests per second, all clients together")
+        bursts = validate.number(
+            "burstiness", burstiness, minimum=1, maximum=100, why="3 means bursts 3x the mean rate"
+        )
+        name = validate.choice("algorithm", algorithm, ALGORITHMS)
+        validate.whole("limit", limit, minimum=1, why="requests per second each client may send")
+        validate.whole("bucket", bucket, minimum=1, why="tokens: the burst a token bucket allows")
+        fresh = validate.duration("ttl", ttl, why="seconds a cached answer stays fresh; 0 turns the cache off")
+        share = validate.probability(
+            "anonymous_share", anonymous_share, why="0.1 sends one request in ten without a key"
+        )
+        unknown = sorted(set(changes) - {f.name for f in fields(cls)})
+        if unknown:
             raise ValueError(
-                f"burstiness must be between 1 (smooth) and 100 (got {burstiness!r}): 3 means bursts 3x the mean"
+                f"{', '.join(unknown)} is neither a knob of example() nor a field of GatewayScenario: "
+                f"use rate, burstiness, algorithm, limit, bucket, ttl, anonymous_share or "
+                f"{', '.join(f.name for f in fields(cls))}"
             )
-        return cls(**{**_example_parts(float(rate), float(burstiness)), **changes})
+        if name == "off":
+            limiter = None
+        elif name == "token_bucket":
+            limiter = make_limiter(name, capacity=bucket, rate=limit)
+        else:
+            limiter = make_limiter(name, limit=limit, window=1.0)
+        knobs: dict[str, Any] = {
+            "clients": _clients(total, bursts),
+            "limiter": limiter,
+            "cache": Cache(capacity=500, ttl=fresh) if fresh > 0 else None,
+            "anonymous_share": share,
+        }
+        return cls(**{**knobs, **changes})
 
     def replace(self, **changes: Any) -> GatewayScenario:
         """A copy with some fields changed (the scenario itself never changes)."""
@@ -283,3 +315,10 @@ class GatewayScenario:
             transforms=self.transforms,
             overhead=self.overhead,
         )
+
+
+def _tuple_of(name: str, values: Any, kind: type, example: str) -> tuple[Any, ...]:
+    """`values` (a list or tuple of `kind`, at least one) as a tuple, else a ValueError naming `name`."""
+    if not isinstance(values, (list, tuple)) or not values or not all(isinstance(v, kind) for v in values):
+        raise ValueError(f"{name} must be a non-empty list of {kind.__name__} (got {values!r}): e.g. {name}={example}")
+    return tuple(values)

@@ -9,9 +9,11 @@ Taught in lessons/01_api_gateway.ipynb.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from string import Formatter
 
-from .messages import Request
+from ..sim.validate import instance, whole
+from .messages import Request, _path, _text
 
 __all__ = ["FIELDS", "AddHeader", "Chain", "RemoveHeader", "RewritePrefix", "StripPrefix", "Transform", "chain"]
 
@@ -21,7 +23,13 @@ FIELDS = ("client", "method", "n", "path", "time")  # what a header template may
 class Transform:
     """Base of the steps: `step(request, n=0)` returns the rewritten request; `a + b` chains."""
 
-    def __call__(self, request: Request, n: int = 0) -> Request:  # pragma: no cover - interface
+    def __call__(self, request: Request, n: int = 0) -> Request:
+        """The rewritten request (`n` numbers it at the gateway, for templates such as 'req-{n}')."""
+        instance("request", request, Request, example="Request('GET', '/users/1', 'alice')")
+        whole("n", n, why="the request's number at the gateway")
+        return self._apply(request, n)
+
+    def _apply(self, request: Request, n: int) -> Request:  # pragma: no cover - interface
         raise NotImplementedError
 
     def __add__(self, other: Transform) -> Chain:
@@ -48,30 +56,29 @@ class AddHeader(Transform):
 
     def __init__(self, name: str, value: str):
         if not isinstance(name, str) or not name or any(c.isspace() or c == ":" for c in name):
-            raise ValueError(f"a header name must be one word like 'X-Request-Id' (got {name!r})")
-        if not isinstance(value, str):
-            raise ValueError(f"a header value must be text, e.g. 'req-{{n}}' (got {value!r})")
+            raise ValueError(f"name must be one word, a header name (got {name!r}): for example 'X-Request-Id'")
+        instance("value", value, str, example="'req-{n}'")
         try:
             fields = {f for _, f, _, _ in Formatter().parse(value) if f is not None}
         except ValueError as err:
-            raise ValueError(f"header template {value!r} is malformed ({err}); write fields like {{client}}") from None
+            raise ValueError(f"value {value!r} is a malformed template ({err}): write fields like {{client}}") from None
         unknown = sorted(fields - set(FIELDS))
         if unknown:
-            fields = ", ".join("{" + f + "}" for f in FIELDS)
-            raise ValueError(f"header template {value!r} uses unknown field(s) {unknown}: use {fields}")
+            known = ", ".join("{" + f + "}" for f in FIELDS)
+            raise ValueError(f"value {value!r} uses unknown template field(s) {unknown}: use {known}")
         self.name, self.value = name, value
         self._template = bool(fields)
 
     def __repr__(self) -> str:
         return f"AddHeader({self.name!r}, {self.value!r})"
 
-    def __call__(self, request: Request, n: int = 0) -> Request:
+    def _apply(self, request: Request, n: int) -> Request:
         value = self.value
         if self._template:
             r = request
             value = value.format(client=r.client, method=r.method, n=n, path=r.path, time=r.time)
         return Request._trusted(
-            request.method, request.path, request.client, request.headers.set(self.name, value), request.time
+            request.method, request.path, request.client, request.headers._set(self.name, value), request.time
         )
 
 
@@ -83,14 +90,12 @@ class RemoveHeader(Transform):
     """
 
     def __init__(self, name: str):
-        if not isinstance(name, str) or not name:
-            raise ValueError(f"a header name must be text like 'X-Client' (got {name!r})")
-        self.name = name
+        self.name = _text("name", name, "'X-Client'")
 
     def __repr__(self) -> str:
         return f"RemoveHeader({self.name!r})"
 
-    def __call__(self, request: Request, n: int = 0) -> Request:
+    def _apply(self, request: Request, n: int) -> Request:
         headers = request.headers.remove(self.name)
         if headers is request.headers:
             return request
@@ -105,9 +110,8 @@ class RewritePrefix(Transform):
     """
 
     def __init__(self, old: str, new: str):
-        for label, value in (("old", old), ("new", new)):
-            if not isinstance(value, str) or not value.startswith("/"):
-                raise ValueError(f"{label} must be a path prefix starting with '/', e.g. '/api/v1' (got {value!r})")
+        _path("old", old, "'/api/v1'")
+        _path("new", new, "'/users'")
         self.old, self.new = old.rstrip("/") or "/", new.rstrip("/") or "/"
 
     def __repr__(self) -> str:
@@ -115,6 +119,9 @@ class RewritePrefix(Transform):
 
     def rewrite(self, path: str) -> str:
         """The rewritten path (unchanged when it does not start with the prefix)."""
+        return self._rewrite(_path("path", path))
+
+    def _rewrite(self, path: str) -> str:
         old = self.old
         if old == "/":
             rest = path
@@ -128,8 +135,8 @@ class RewritePrefix(Transform):
             return self.new + rest
         return ("" if self.new == "/" else self.new) + rest
 
-    def __call__(self, request: Request, n: int = 0) -> Request:
-        path = self.rewrite(request.path)
+    def _apply(self, request: Request, n: int) -> Request:
+        path = self._rewrite(request.path)
         if path == request.path:
             return request
         return Request._trusted(request.method, path, request.client, request.headers, request.time)
@@ -145,7 +152,7 @@ class StripPrefix(RewritePrefix):
     """
 
     def __init__(self, prefix: str):
-        super().__init__(prefix, "/")
+        super().__init__(_path("prefix", prefix, "'/api/v1'"), "/")
 
     def __repr__(self) -> str:
         return f"StripPrefix({self.old!r})"
@@ -168,22 +175,23 @@ class Chain(Transform):
                 flat.append(step)
             else:
                 raise ValueError(
-                    f"a chain holds transform steps such as StripPrefix('/api/v1') or AddHeader(...) (got {step!r})"
+                    f"steps must be transform steps (got {step!r}): "
+                    "for example StripPrefix('/api/v1') or AddHeader(...)"
                 )
-        self.steps = tuple(flat)
+        self.steps: tuple[Transform, ...] = tuple(flat)
 
     def __repr__(self) -> str:
         return f"Chain({' -> '.join(map(repr, self.steps))})" if self.steps else "Chain()"
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Transform]:
         return iter(self.steps)
 
     def __len__(self) -> int:
         return len(self.steps)
 
-    def __call__(self, request: Request, n: int = 0) -> Request:
+    def _apply(self, request: Request, n: int) -> Request:
         for step in self.steps:
-            request = step(request, n)
+            request = step._apply(request, n)
         return request
 
 
@@ -199,4 +207,6 @@ def chain(transforms: Transform | list[Transform] | tuple[Transform, ...] | None
         return Chain(transforms)
     if isinstance(transforms, (list, tuple)):
         return Chain(*transforms)
-    raise ValueError(f"transforms must be a step, a list of steps, or None (got {transforms!r})")
+    raise ValueError(
+        f"transforms must be a step, a list of steps, or None (got {transforms!r}): e.g. [StripPrefix('/api/v1')]"
+    )

@@ -1,87 +1,146 @@
-"""Pictures of a simulated gateway run: the system as a flow graph, and statuses and latency over time."""
+"""Pictures of a simulated gateway run: the system as a flow graph, and outcomes and latency over time.
+
+`gateway_graph(results)` turns a run into a networkx graph carrying the drawing attributes of
+`course.viz.graph.draw_flow_graph`; `gateway_layout(graph)` places it with the shared
+`layered_layout` (clients, gateway, services in columns; outcome nodes in a fixed row below),
+so the picture stays still while sliders move.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import networkx as nx
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from .graph import draw_flow_graph
+from ..gateway import GatewayResults
+from ..gateway.compare import LimiterOutcome
+from ..gateway.results import GatewayTimeSeries
+from ..sim import validate
+from ..sim.outcomes import OUTCOMES
+from .graph import Position, draw_flow_graph, layered_layout
 from .palette import OKABE_ITO, status_colour
 
 __all__ = [
+    "OUTCOME_LABELS",
     "draw_gateway",
     "draw_gateway_dashboard",
     "draw_latency_over_time",
     "draw_limiter_timelines",
-    "draw_status_over_time",
+    "draw_outcomes_over_time",
+    "gateway_graph",
+    "gateway_layout",
 ]
 
-REJECTION_LABELS = {
-    "401": "401\nno key",
-    "403": "403\nforbidden",
-    "404": "404\nno route",
-    "429": "429\nrate limited",
-    "503": "503\nbackend full",
+# every outcome node a gateway picture may hold, in its fixed slot order along the bottom,
+# with its label and the HTTP status whose colour it takes
+OUTCOME_LABELS = {
+    "unauthorized": ("401\nunauthorized", 401),
+    "forbidden": ("403\nforbidden", 403),
+    "not_found": ("404\nno route", 404),
+    "rate_limited": ("429\nrate limited", 429),
+    "rejected": ("503\nqueue full", 503),
 }
+_SERVED_COLOUR = status_colour(200)
 
 
-def _picture(results) -> nx.DiGraph:
-    """The run's graph with the drawing attributes `draw_flow_graph` reads."""
-    source = results.graph()
+def _outcome_colour(word: str) -> str:
+    return status_colour(OUTCOME_LABELS[word][1]) if word in OUTCOME_LABELS else _SERVED_COLOUR
+
+
+def _axes(ax: object, size: tuple[float, float] = (5, 2.5)) -> Axes:
+    """`ax` if it is a matplotlib Axes, a new figure's Axes of `size` if it is None, else a ValueError naming it."""
+    if ax is None:
+        _, made = plt.subplots(figsize=size)
+        return made
+    return validate.instance("ax", ax, Axes, example="ax=plt.subplots()[1], or None for a new figure")
+
+
+def gateway_graph(results: GatewayResults) -> nx.DiGraph:
+    """The run as a directed graph ready for `draw_flow_graph`: every client and service of the
+    scenario, the gateway, the cache (when it answered) and an outcome node per kind of refusal.
+
+    Nodes carry `kind` (client, gateway, service, cache, outcome), services their `utilization`;
+    edges carry `count` and `flow` (requests), `outcome` (set on edges into an outcome node, which
+    are dashed and coloured by status) and a `label`.
+
+    >>> from course.gateway import GatewayScenario, simulate
+    >>> g = gateway_graph(simulate(GatewayScenario.example(rate=300), until=4, seed=0))
+    >>> g.nodes["rate_limited"]["kind"], g.edges["gateway", "rate_limited"]["style"]
+    ('outcome', 'dashed')
+    """
+    validate.instance("results", results, GatewayResults, example="simulate(GatewayScenario.example(), until=12)")
+    scenario = results.scenario
     g = nx.DiGraph()
-    for node, data in source.nodes(data=True):
-        attrs = {}
-        if data.get("kind") == "service":
-            attrs["utilization"] = data.get("utilization", 0.0)
-            attrs["label"] = node.replace("-service", "\nservice")
-        elif data.get("kind") == "rejected":
-            attrs["label"] = REJECTION_LABELS.get(node, node)
-        elif data.get("kind") == "cache":
-            attrs["label"] = "cache\nhit"
-        g.add_node(node, kind=data.get("kind"), **attrs)
-    for u, v, data in source.edges(data=True):
-        count = data.get("count", 0)
-        status = data.get("status")
-        attrs = {"flow": count, "label": str(count) if count else ""}
-        if data.get("kind") == "rejected" and status is not None:
-            attrs.update(colour=status_colour(status), style="dashed")
-        elif data.get("kind") == "cache":
+    for client in scenario.clients:
+        g.add_node(client.name, kind="client")
+    if scenario.anonymous_share > 0 or any(r.client == "anonymous" for r in results.records):
+        g.add_node("anonymous", kind="client")
+    g.add_node("gateway", kind="gateway")
+    for service in scenario.services:
+        utilization = results.utilization.get(service, 0.0)
+        g.add_node(service, kind="service", utilization=utilization, label=service.replace("-service", "\nservice"))
+    for flow in results.flows():
+        for node in (flow.source, flow.target):
+            if node in g:
+                continue
+            if node == "cache":
+                g.add_node(node, kind="cache", label="cache\nhit")
+            else:
+                g.add_node(node, kind="outcome", label=OUTCOME_LABELS.get(node, (node, 0))[0])
+        attrs: dict[str, Any] = {"count": flow.count, "flow": flow.count, "outcome": flow.outcome}
+        attrs["label"] = str(flow.count) if flow.count else ""
+        if flow.outcome is not None:
+            attrs.update(colour=_outcome_colour(flow.outcome), style="dashed")
+        elif flow.target == "cache":
             attrs.update(colour=OKABE_ITO["bluish green"])
-        g.add_edge(u, v, **attrs)
+        g.add_edge(flow.source, flow.target, **attrs)
     return g
 
 
-def _spread(nodes: list[str], x: float, top: float, bottom: float) -> dict:
-    if len(nodes) == 1:
-        return {nodes[0]: (x, (top + bottom) / 2)}
-    step = (top - bottom) / (len(nodes) - 1)
-    return {n: (x, round(top - i * step, 6)) for i, n in enumerate(nodes)}
+def _kind(graph: nx.DiGraph, node: str) -> str:
+    """A node's kind: its `kind` attribute, else guessed from its name and edges."""
+    kind = graph.nodes[node].get("kind")
+    if kind:
+        return str(kind)
+    if node in ("gateway", "cache"):
+        return node
+    if node in OUTCOMES:
+        return "outcome"
+    return "client" if graph.has_edge(node, "gateway") else "service"
 
 
-def _layout(g: nx.DiGraph) -> dict:
-    """Clients on the left, the gateway in the middle, services and the cache on the right,
-    rejections along the bottom: a fixed layout, so the picture stays still as sliders move."""
-    kinds = {n: d.get("kind") for n, d in g.nodes(data=True)}
-    clients = [n for n in g.nodes if kinds[n] == "client"]
-    served = [n for n in g.nodes if kinds[n] in ("service", "cache")]
-    rejected = [n for n in g.nodes if kinds[n] == "rejected"]
-    pos = {"gateway": (0.9, 0.62)}
-    pos.update(_spread(clients, 0.0, 1.0, 0.3))
-    pos.update(_spread(served, 1.9, 1.0, 0.3))
-    slots = list(REJECTION_LABELS)  # a fixed slot per status, present or not, so nothing jumps
-    for n in rejected:
-        i = slots.index(n) if n in slots else len(slots)
-        pos[n] = (round(0.2 + 0.35 * i, 6), 0.0)
+def gateway_layout(graph: nx.DiGraph) -> dict[str, Position]:
+    """Fixed positions from `course.viz.graph.layered_layout`: clients in the left column, the
+    gateway in the middle, services and the cache on the right, outcome nodes along the bottom in
+    a fixed slot each (present or not), so the picture stays still as traffic changes.
+
+    >>> pos = gateway_layout(nx.DiGraph([("alice", "gateway"), ("gateway", "users-service")]))
+    >>> pos["alice"][0] < pos["gateway"][0] < pos["users-service"][0]
+    True
+    """
+    validate.instance("graph", graph, nx.DiGraph, example="gateway_graph(results)")
+    kinds = {node: _kind(graph, node) for node in graph.nodes}
+    clients = [n for n in graph.nodes if kinds[n] == "client"]
+    served = [n for n in graph.nodes if kinds[n] in ("service", "cache")]
+    columns = layered_layout([clients, ["gateway"], served], width=1.9, height=1.2)
+    pos = {node: (x, round(y + 0.05, 6)) for node, (x, y) in columns.items()}
+    row = layered_layout([[word] for word in OUTCOME_LABELS], width=0.35 * (len(OUTCOME_LABELS) - 1), height=1.0)
+    slots = {word: (x, 0.0) for word, (x, _) in row.items()}  # one node per column sits mid-height: move to 0
+    extra = [n for n in graph.nodes if kinds[n] == "outcome" and n not in slots]
+    for i, node in enumerate(extra):  # an outcome without a slot of its own goes to the right of the row
+        slots[node] = (round(0.35 * (len(OUTCOME_LABELS) + i), 6), 0.0)
+    pos.update({node: (round(x + 0.2, 6), y) for node, (x, y) in slots.items() if node in graph})
     return pos
 
 
-def draw_gateway(results, ax: Axes | None = None) -> dict:
-    """Draw clients -> gateway -> services: edge width is traffic, dashed edges are rejections,
-    service colour is utilization (cividis: yellow is saturated).
+def draw_gateway(results: GatewayResults, ax: Axes | None = None) -> dict[str, Any]:
+    """Draw clients -> gateway -> services: edge width is traffic, dashed edges are refusals and
+    rejections (colour = status), service fill is utilization (cividis: yellow is saturated).
 
     >>> from course.gateway import GatewayScenario, simulate
     >>> artists = draw_gateway(simulate(GatewayScenario.example(rate=50), until=2))
@@ -89,13 +148,13 @@ def draw_gateway(results, ax: Axes | None = None) -> dict:
     True
     >>> plt.close("all")
     """
-    g = _picture(results)
-    artists = draw_flow_graph(g, _layout(g), ax=ax, max_width=7.0, node_radius=0.1)
+    g = gateway_graph(results)
+    artists = draw_flow_graph(g, gateway_layout(g), ax=_axes(ax, (7, 4)), max_width=7.0, node_radius=0.1)
     axes = artists["nodes"].axes
     axes.text(
         0.0,
         -0.2,
-        "edge width = requests · dashed = rejected · service fill = utilization (dark idle → yellow saturated)",
+        "edge width = requests · dashed = refused or rejected · service fill = utilization (dark idle → yellow busy)",
         fontsize=7,
         color=OKABE_ITO["grey"],
     )
@@ -103,31 +162,31 @@ def draw_gateway(results, ax: Axes | None = None) -> dict:
     return artists
 
 
-def draw_status_over_time(ts, ax: Axes | None = None) -> dict:
-    """Stacked areas: requests answered per second by status (200 at the bottom)."""
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5, 2.5))
-    statuses = sorted(ts.by_status)
+def draw_outcomes_over_time(ts: GatewayTimeSeries, ax: Axes | None = None) -> dict[str, Any]:
+    """Stacked areas: requests per second by outcome, binned by arrival (served at the bottom)."""
+    validate.instance("ts", ts, GatewayTimeSeries, example="results.timeseries(bin=1.0)")
+    ax = _axes(ax)
+    words = list(ts.by_outcome)
     width = ts.t[1] - ts.t[0] if len(ts.t) > 1 else 1.0
-    series = [[n / width for n in ts.by_status[s]] for s in statuses]
-    if statuses:
-        colours = [status_colour(s) for s in statuses]
-        stack = ax.stackplot(ts.t, *series, labels=[str(s) for s in statuses], colors=colours)
-        ax.legend(loc="upper right", fontsize=7, ncol=len(statuses))
+    series = [[n / width for n in ts.by_outcome[w]] for w in words]
+    if words:
+        labels = [w.replace("_", " ") for w in words]
+        stack = ax.stackplot(ts.t, *series, labels=labels, colors=[_outcome_colour(w) for w in words])
+        ax.legend(loc="upper right", fontsize=7, ncol=min(3, len(words)))
     else:
         stack = []
         ax.text(0.5, 0.5, "no requests", transform=ax.transAxes, ha="center", color=OKABE_ITO["grey"])
-    ax.set_ylabel("responses / s")
+    ax.set_ylabel("requests / s")
     ax.set_xlabel("time (s)")
     ax.locator_params(nbins=4)
     ax.grid(alpha=0.3)
     return {"areas": stack}
 
 
-def draw_latency_over_time(ts, ax: Axes | None = None) -> dict:
-    """p50 and p99 latency of successful requests per time bin, in milliseconds."""
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5, 2.5))
+def draw_latency_over_time(ts: GatewayTimeSeries, ax: Axes | None = None) -> dict[str, Any]:
+    """p50 and p99 latency of the served requests per time bin, in milliseconds."""
+    validate.instance("ts", ts, GatewayTimeSeries, example="results.timeseries(bin=1.0)")
+    ax = _axes(ax)
     p50 = ax.plot(ts.t, [x * 1000 for x in ts.p50], color=OKABE_ITO["blue"], marker=".", label="p50")[0]
     p99 = ax.plot(
         ts.t, [x * 1000 for x in ts.p99], color=OKABE_ITO["vermillion"], linestyle="--", marker=".", label="p99"
@@ -142,25 +201,35 @@ def draw_latency_over_time(ts, ax: Axes | None = None) -> dict:
     return {"p50": p50, "p99": p99}
 
 
-def draw_gateway_dashboard(results, bin: float = 1.0) -> tuple[Figure, dict]:
-    """One figure: the system graph on the left, statuses and latency over time on the right."""
+def draw_gateway_dashboard(results: GatewayResults, bin: float = 1.0) -> tuple[Figure, dict[str, Any]]:
+    """One figure: the system graph on the left, outcomes and latency over time on the right.
+
+    >>> from course.gateway import GatewayScenario, simulate
+    >>> fig, artists = draw_gateway_dashboard(simulate(GatewayScenario.example(), until=3))
+    >>> sorted(artists), len(fig.axes)
+    (['graph', 'latency', 'outcomes'], 3)
+    >>> plt.close("all")
+    """
+    validate.instance("results", results, GatewayResults, example="simulate(GatewayScenario.example(), until=12)")
+    ts = results.timeseries(bin)  # validates `bin` before anything is drawn
     fig = plt.figure(figsize=(11, 4.4), dpi=80)
     grid = fig.add_gridspec(2, 2, width_ratios=[1.25, 1], left=0.01, right=0.98, top=0.97, bottom=0.11, hspace=0.12)
     graph_ax = fig.add_subplot(grid[:, 0])
-    status_ax = fig.add_subplot(grid[0, 1])
-    latency_ax = fig.add_subplot(grid[1, 1], sharex=status_ax)
-    ts = results.timeseries(bin)
+    outcome_ax = fig.add_subplot(grid[0, 1])
+    latency_ax = fig.add_subplot(grid[1, 1], sharex=outcome_ax)
     artists = {
         "graph": draw_gateway(results, ax=graph_ax),
-        "status": draw_status_over_time(ts, ax=status_ax),
+        "outcomes": draw_outcomes_over_time(ts, ax=outcome_ax),
         "latency": draw_latency_over_time(ts, ax=latency_ax),
     }
-    status_ax.set_xlabel("")
-    status_ax.tick_params(labelbottom=False)
+    outcome_ax.set_xlabel("")
+    outcome_ax.tick_params(labelbottom=False)
     return fig, artists
 
 
-def draw_limiter_timelines(times, outcomes, bin: float = 0.1, limit: float | None = None) -> tuple[Figure, dict]:
+def draw_limiter_timelines(
+    times: Sequence[float], outcomes: Sequence[LimiterOutcome], bin: float = 0.1, limit: float | None = None
+) -> tuple[Figure, dict[str, Any]]:
     """One panel per limiter: requests per second offered (grey) and admitted (colour), per `bin`.
 
     `limit` (requests per second) draws a dashed reference line in every panel.
@@ -172,17 +241,27 @@ def draw_limiter_timelines(times, outcomes, bin: float = 0.1, limit: float | Non
     ['fixed_window']
     >>> plt.close("all")
     """
+    if not isinstance(times, (list, tuple)):
+        raise ValueError(f"times must be a list of request times in seconds (got {times!r})")
+    end = max((validate.duration("times", t) for t in times), default=0.0)
+    width = validate.number("bin", bin, positive=True, why="the width of one time bin, in seconds")
+    validate.bin_count(width, end + width)
+    if not isinstance(outcomes, (list, tuple)):
+        raise ValueError(f"outcomes must be what compare_limiters returns (got {outcomes!r})")
+    for outcome in outcomes:
+        validate.instance("outcomes", outcome, LimiterOutcome, example="compare_limiters(times, [FixedWindow(5, 1)])")
+    if limit is not None:
+        validate.number("limit", limit, minimum=0.0, why="requests per second, drawn as a dashed line")
     rows = max(1, len(outcomes))
     fig, axes = plt.subplots(rows, 1, figsize=(9, 1.3 * rows + 0.6), sharex=True, sharey=True, squeeze=False)
-    end = max(times, default=0.0) + bin
-    n = max(1, math.ceil(end / bin))
-    edges = [i * bin for i in range(n + 1)]
+    n = max(1, math.ceil((end + width) / width))
+    edges = [i * width for i in range(n + 1)]
 
-    def per_second(ts):
+    def per_second(ts: Sequence[float]) -> list[float]:
         counts = [0] * n
         for t in ts:
-            counts[min(int(t / bin), n - 1)] += 1
-        return [c / bin for c in counts] + [0.0]
+            counts[min(int(t / width), n - 1)] += 1
+        return [c / width for c in counts] + [0.0]
 
     offered = per_second(times)
     colours = [OKABE_ITO["blue"], OKABE_ITO["vermillion"], OKABE_ITO["bluish green"], OKABE_ITO["reddish purple"]]

@@ -57,11 +57,11 @@ def test_a_response_prints_what_happened():
 @pytest.mark.parametrize(
     "args, message",
     [
-        (("FETCH", "/users", "alice"), "method must be one of GET, HEAD, POST"),
-        (("GET", "users/1", "alice"), "path must start with '/'"),
-        (("GET", "/users 1", "alice"), "hold no spaces"),
-        (("GET", "/users/1", ""), "client must name who sends the request"),
-        (("GET", "/users/1", None), "client must name"),
+        (("FETCH", "/users", "alice"), "method must be one of 'GET', 'HEAD', 'POST'"),
+        (("GET", "users/1", "alice"), "path must be a path starting with '/'"),
+        (("GET", "/users 1", "alice"), "holding no spaces"),
+        (("GET", "/users/1", ""), "client must be non-empty text .*who sends the request"),
+        (("GET", "/users/1", None), "client must be non-empty text"),
     ],
 )
 def test_bad_requests_are_refused_with_the_fix(args, message):
@@ -70,7 +70,7 @@ def test_bad_requests_are_refused_with_the_fix(args, message):
 
 
 def test_bad_request_time_and_headers_are_refused():
-    with pytest.raises(ValueError, match="time must be a finite number"):
+    with pytest.raises(ValueError, match="time must be a number from 0"):
         Request("GET", "/", "a", time=float("nan"))
     with pytest.raises(ValueError, match="headers must be a dict"):
         Request("GET", "/", "a", headers=[("X-Api-Key", "k")])
@@ -81,10 +81,10 @@ def test_bad_request_time_and_headers_are_refused():
 @pytest.mark.parametrize(
     "args, kwargs, message",
     [
-        ((99, "s", 0.0), {}, "status must be an HTTP status code"),
-        ((True, "s", 0.0), {}, "status must be an HTTP status code"),
-        ((200, "", 0.0), {}, "service must name who answered"),
-        ((200, "s", -0.1), {}, "latency must be zero or more seconds"),
+        ((99, "s", 0.0), {}, "status must be a whole number of at least 100 .*an HTTP status code"),
+        ((True, "s", 0.0), {}, "status must be a whole number of at least 100 .*an HTTP status code"),
+        ((200, "", 0.0), {}, "service must be non-empty text .*who answered"),
+        ((200, "s", -0.1), {}, "latency must be a number from 0 "),
         ((200, "s", 0.1), {"cache_hit": "yes"}, "cache_hit must be True or False"),
     ],
 )

@@ -263,9 +263,9 @@ def test_fresh_copies_settings_without_history_and_reset_forgets(limiter):
     assert used.keys == []
 
 
-@pytest.mark.parametrize("now", [float("nan"), float("inf"), "1.0", None, True])
-def test_a_time_that_is_not_a_number_is_refused(now):
-    with pytest.raises(ValueError, match="now must be a finite number of seconds"):
+@pytest.mark.parametrize("now", [float("nan"), float("inf"), "1.0", None, True, -1, 1e9])
+def test_a_time_that_is_not_a_time_of_a_run_is_refused(now):
+    with pytest.raises(ValueError, match="now must be a number from 0 to 1e"):
         TokenBucket(capacity=1, rate=1).allow(now)
 
 
@@ -289,8 +289,7 @@ def test_an_unknown_algorithm_name_lists_the_valid_ones():
     with pytest.raises(ValueError) as err:
         make_limiter("leaky_bucket", capacity=1, rate=1)
     assert str(err.value) == (
-        "unknown rate limiter 'leaky_bucket': choose one of "
-        "'token_bucket', 'fixed_window', 'sliding_log', 'sliding_counter'"
+        "name must be one of 'token_bucket', 'fixed_window', 'sliding_log', 'sliding_counter' (got 'leaky_bucket')"
     )
 
 
@@ -302,18 +301,18 @@ def test_make_limiter_names_wrong_or_missing_settings():
 @pytest.mark.parametrize(
     "build, message",
     [
-        (lambda: TokenBucket(capacity=0, rate=1), "capacity must be a number of at least 1 token"),
-        (lambda: TokenBucket(capacity=0.5, rate=1), "capacity must be a number of at least 1 token"),
-        (lambda: TokenBucket(capacity=10, rate=-5), "rate must be a positive number of tokens per second"),
+        (lambda: TokenBucket(capacity=0, rate=1), "capacity must be a number from 1 to 1e.*cannot hold one token"),
+        (lambda: TokenBucket(capacity=0.5, rate=1), "capacity must be a number from 1 to 1e.*cannot hold one token"),
+        (lambda: TokenBucket(capacity=10, rate=-5), "rate must be a positive number .*tokens per second"),
         (lambda: TokenBucket(capacity=10, rate=0), "a bucket that never refills"),
         (lambda: TokenBucket(capacity=10, rate=float("inf")), "rate must be a positive number"),
         (lambda: TokenBucket(capacity="10", rate=1), "capacity must be a number"),
         (lambda: FixedWindow(limit=0, window=1), "limit must be a whole number of at least 1"),
         (lambda: FixedWindow(limit=2.5, window=1), "limit must be a whole number"),
-        (lambda: FixedWindow(limit=5, window=0), "window must be a positive number of seconds"),
-        (lambda: SlidingWindowLog(limit=5, window=-1), "window must be a positive number of seconds"),
+        (lambda: FixedWindow(limit=5, window=0), "window must be a number from 1e-09 to 1e\\+06 .*seconds"),
+        (lambda: SlidingWindowLog(limit=5, window=-1), "window must be a number from 1e-09 to 1e\\+06 .*seconds"),
         (lambda: SlidingWindowLog(limit=True, window=1), "limit must be a whole number"),
-        (lambda: SlidingWindowCounter(limit=5, window=float("nan")), "window must be a positive number"),
+        (lambda: SlidingWindowCounter(limit=5, window=float("nan")), "window must be a number from 1e-09"),
         (lambda: SlidingWindowCounter(limit=-1, window=1), "limit must be a whole number of at least 1"),
     ],
 )

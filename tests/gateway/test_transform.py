@@ -54,14 +54,17 @@ def test_chain_accepts_none_one_step_or_a_list():
 @pytest.mark.parametrize(
     "build, message",
     [
-        (lambda: AddHeader("X Request", "1"), "a header name must be one word"),
-        (lambda: AddHeader("X-Id", 5), "a header value must be text"),
-        (lambda: AddHeader("X-Id", "req-{number}"), r"uses unknown field\(s\) \['number'\]: use \{client\}"),
-        (lambda: AddHeader("X-Id", "req-{n"), "header template 'req-{n' is malformed"),
-        (lambda: StripPrefix("api/v1"), "old must be a path prefix starting with '/'"),
-        (lambda: RewritePrefix("/a", "b"), "new must be a path prefix starting with '/'"),
-        (lambda: RemoveHeader(""), "a header name must be text"),
-        (lambda: Chain("strip"), "a chain holds transform steps"),
+        (lambda: AddHeader("X Request", "1"), "name must be one word, a header name"),
+        (lambda: AddHeader("X-Id", 5), "value must be a str"),
+        (
+            lambda: AddHeader("X-Id", "req-{number}"),
+            r"value 'req-\{number\}' uses unknown template field\(s\) \['number'\]: use \{client\}",
+        ),
+        (lambda: AddHeader("X-Id", "req-{n"), "value 'req-{n' is a malformed template"),
+        (lambda: StripPrefix("api/v1"), "prefix must be a path starting with '/'"),
+        (lambda: RewritePrefix("/a", "b"), "new must be a path starting with '/'"),
+        (lambda: RemoveHeader(""), "name must be non-empty text"),
+        (lambda: Chain("strip"), "steps must be transform steps"),
         (lambda: chain("strip"), "transforms must be a step, a list of steps, or None"),
     ],
 )
