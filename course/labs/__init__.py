@@ -5,6 +5,7 @@ a lesson with several labs lists the others as "<stem>:<name>".
 """
 
 from .balancer import balancer_lab
+from .eventsourcing import eventsourcing_lab
 from .gateway import gateway_lab
 from .queues import queues_lab
 from .streams import replication_lab, streams_lab, windows_lab
@@ -17,6 +18,7 @@ LABS = {
     "04_streams": streams_lab,
     "04_streams:replication": replication_lab,
     "04_streams:windows": windows_lab,
+    "05_event_sourcing": eventsourcing_lab,
 }
 
 __all__ = [
@@ -24,6 +26,7 @@ __all__ = [
     "LabView",
     "balancer_lab",
     "build_lab",
+    "eventsourcing_lab",
     "gateway_lab",
     "queues_lab",
     "replication_lab",
