@@ -7,8 +7,8 @@ the outcome vocabulary, argument validation (`course.sim.validate`) and stable h
 from .distributions import Constant, Distribution, Exponential, LogNormal, Uniform, as_distribution
 from .hashing import murmur2, partition_for, stable_hash
 from .kernel import Environment, SimulationLimitError, Ticket, stream
-from .queueing import MMCResult, MMCTheory, SweepPoint, erlang_c, mmc, mmc_theory, utilization_sweep
 from .outcomes import OUTCOMES, outcome
+from .queueing import MMCResult, MMCTheory, SweepPoint, erlang_c, mmc, mmc_theory, utilization_sweep
 from .results import (
     Flow,
     Record,

@@ -9,25 +9,41 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, NoReturn
+
+from .validate import MAX_COUNT, duration, instance, number, rate, whole
 
 __all__ = ["Constant", "Distribution", "Exponential", "LogNormal", "Uniform", "as_distribution"]
 
 
-def _positive(name: str, value: float, what: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or math.isinf(value):
-        raise ValueError(f"{name} must be a positive number (got {value!r}): {what}")
+def _not_a_stream(rng: object) -> NoReturn:
+    instance("rng", rng, random.Random, example='rng=course.sim.stream(seed, "service")')
+    raise AssertionError("unreachable: instance() accepted something without the Random methods")
 
 
 class Distribution:
-    """Base for service-time distributions: `sample(rng)` draws one value, `mean` is its average."""
+    """Base for service-time distributions: `sample(rng)` draws one value, `mean` is its average.
 
-    mean: float
+    A subclass defines `sample` (and `mean`); `sample_many` is here for all of them.
+    """
+
+    if TYPE_CHECKING:  # each distribution defines `mean` (a property, or a field for LogNormal)
+
+        @property
+        def mean(self) -> float: ...
 
     def sample(self, rng: random.Random) -> float:  # pragma: no cover - interface
         raise NotImplementedError
 
     def sample_many(self, rng: random.Random, n: int) -> list[float]:
-        """`n` draws, the same values as `n` calls of `sample(rng)` (subclasses make it faster)."""
+        """`n` draws, the same values as `n` calls of `sample(rng)` (subclasses make it faster).
+
+        >>> Constant(0.5).sample_many(random.Random(0), 3)
+        [0.5, 0.5, 0.5]
+        """
+        whole("n", n, maximum=MAX_COUNT, why="how many times to draw")
+        if not isinstance(rng, random.Random):
+            _not_a_stream(rng)
         return [self.sample(rng) for _ in range(n)]
 
 
@@ -43,17 +59,23 @@ class Exponential(Distribution):
 
     rate: float
 
-    def __post_init__(self):
-        _positive("rate", self.rate, "an exponential needs a rate above zero, e.g. rate=2.0 for 0.5 s on average")
+    def __post_init__(self) -> None:
+        rate("rate", self.rate, positive=True, why="an exponential needs a rate above zero, e.g. rate=2.0 for 0.5 s")
 
     @property
     def mean(self) -> float:
         return 1.0 / self.rate
 
     def sample(self, rng: random.Random) -> float:
-        return rng.expovariate(self.rate)
+        try:
+            return rng.expovariate(self.rate)
+        except AttributeError:
+            _not_a_stream(rng)
 
     def sample_many(self, rng: random.Random, n: int) -> list[float]:
+        whole("n", n, maximum=MAX_COUNT, why="how many times to draw")
+        if not isinstance(rng, random.Random):
+            _not_a_stream(rng)
         uniform, log, rate = rng.random, math.log, self.rate
         return [-log(1.0 - uniform()) / rate for _ in range(n)]  # what expovariate computes
 
@@ -68,15 +90,23 @@ class Constant(Distribution):
 
     value: float
 
-    def __post_init__(self):
-        _positive("value", self.value, "a constant service time must take some time, e.g. Constant(0.05)")
+    def __post_init__(self) -> None:
+        duration("value", self.value, positive=True, why="a constant service time must take some time, e.g. 0.05")
 
     @property
     def mean(self) -> float:
         return float(self.value)
 
     def sample(self, rng: random.Random) -> float:
+        if not isinstance(rng, random.Random):
+            _not_a_stream(rng)
         return float(self.value)
+
+    def sample_many(self, rng: random.Random, n: int) -> list[float]:
+        whole("n", n, maximum=MAX_COUNT, why="how many times to draw")
+        if not isinstance(rng, random.Random):
+            _not_a_stream(rng)
+        return [float(self.value)] * n
 
 
 @dataclass(frozen=True)
@@ -85,23 +115,28 @@ class Uniform(Distribution):
 
     >>> Uniform(0.1, 0.3).mean
     0.2
+    >>> Uniform(0.3, 0.1)
+    Traceback (most recent call last):
+    ...
+    ValueError: high must be a number above 0.3 and at most 1e+06 (got 0.1): the longest time, above low=0.3
     """
 
     low: float
     high: float
 
-    def __post_init__(self):
-        if not (isinstance(self.low, (int, float)) and self.low >= 0):
-            raise ValueError(f"low must be zero or more seconds (got {self.low!r})")
-        if not (isinstance(self.high, (int, float)) and self.high > self.low):
-            raise ValueError(f"high must be above low={self.low!r} (got {self.high!r})")
+    def __post_init__(self) -> None:
+        low = duration("low", self.low, why="the shortest time, in seconds")
+        number("high", self.high, above=low, maximum=1e6, why=f"the longest time, above low={self.low!r}")
 
     @property
     def mean(self) -> float:
         return round((self.low + self.high) / 2, 12)
 
     def sample(self, rng: random.Random) -> float:
-        return rng.uniform(self.low, self.high)
+        try:
+            return rng.uniform(self.low, self.high)
+        except AttributeError:
+            _not_a_stream(rng)
 
 
 @dataclass(frozen=True)
@@ -117,27 +152,37 @@ class LogNormal(Distribution):
     mean: float
     cv: float = 1.0
 
-    def __post_init__(self):
-        _positive("mean", self.mean, "the average service time must be above zero")
-        if not (isinstance(self.cv, (int, float)) and 0 <= self.cv <= 100):
-            raise ValueError(f"cv must be between 0 and 100 (got {self.cv!r}): 0 means every job takes the mean")
+    def __post_init__(self) -> None:
+        duration("mean", self.mean, positive=True, why="the average service time must be above zero")
+        number("cv", self.cv, minimum=0, maximum=100, why="0 means every job takes the mean")
 
     def sample(self, rng: random.Random) -> float:
         if self.cv == 0:
+            if not isinstance(rng, random.Random):
+                _not_a_stream(rng)
             return float(self.mean)
         sigma2 = math.log1p(self.cv * self.cv)
         mu = math.log(self.mean) - sigma2 / 2
-        return rng.lognormvariate(mu, math.sqrt(sigma2))
+        try:
+            return rng.lognormvariate(mu, math.sqrt(sigma2))
+        except AttributeError:
+            _not_a_stream(rng)
 
 
-def as_distribution(value: Distribution | float) -> Distribution:
-    """Accept a distribution, or a plain number meaning a constant time.
+def as_distribution(value: Distribution | float, *, name: str = "value") -> Distribution:
+    """Accept a distribution, or a plain number of seconds meaning a constant time.
+
+    `name` is the argument the caller's user passed (`service`, say), so a refusal names it.
 
     >>> as_distribution(0.25)
     Constant(value=0.25)
+    >>> as_distribution("fast", name="service")
+    Traceback (most recent call last):
+    ...
+    ValueError: service must be a Distribution or an int or a float (got 'fast'): for example Exponential(rate=10)
     """
+    instance("name", name, str, example='name="service"')
     if isinstance(value, Distribution):
         return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return Constant(value)
-    raise TypeError(f"expected a distribution such as Exponential(rate=10) or a number of seconds (got {value!r})")
+    instance(name, value, (Distribution, int, float), example="Exponential(rate=10)")
+    return Constant(duration(name, value, positive=True, why="a constant service time must take some time"))

@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from .validate import whole
+from .validate import instance, whole
 
 __all__ = ["murmur2", "partition_for", "stable_hash"]
+
 
 def stable_hash(text: object) -> int:
     """A 64-bit hash of `str(text)` that is the same in every process (md5, first 8 bytes).
@@ -36,8 +37,7 @@ def murmur2(data: bytes) -> int:
     >>> murmur2(b"21"), murmur2(b"abc")
     (-973932308, 479470107)
     """
-    if not isinstance(data, (bytes, bytearray)):
-        raise ValueError(f"murmur2 hashes bytes (got {type(data).__name__}): encode text first, e.g. 'key'.encode()")
+    instance("data", data, (bytes, bytearray), example="murmur2('paris'.encode()): encode text first")
     m, r = 0x5BD1E995, 24
     length = len(data)
     h = (0x9747B28C ^ length) & _MASK
@@ -63,13 +63,12 @@ def murmur2(data: bytes) -> int:
 
 
 def _key_bytes(key: Any) -> bytes:
+    instance("key", key, (str, bytes, bytearray, int), example="the city name 'paris'")
     if isinstance(key, (bytes, bytearray)):
         return bytes(key)
     if isinstance(key, str):
         return key.encode("utf-8")
-    if isinstance(key, int) and not isinstance(key, bool):
-        return str(key).encode("utf-8")  # a toy choice: Kafka would hash the serializer's bytes
-    raise ValueError(f"a key must be a string, bytes or an int (got {key!r}): e.g. the city name 'paris'")
+    return str(key).encode("utf-8")  # an int: a toy choice, Kafka would hash the serializer's bytes
 
 
 def partition_for(key: Any, partitions: int) -> int:

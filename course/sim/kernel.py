@@ -6,15 +6,22 @@ Every toy in the course (gateway, balancer, queues, streams) runs on this one ke
 from __future__ import annotations
 
 import random
+import sys
 from collections.abc import Callable, Iterable
 from heapq import heappop, heappush
-from itertools import count
+from typing import Any
+
+from .validate import function, instance, number, whole
+from .validate import seed as check_seed
 
 __all__ = ["Environment", "SimulationLimitError", "Ticket", "stream"]
 
 Ticket = int  # what `schedule` returns: hand it to `cancel` to call the event off
 
 DEFAULT_MAX_EVENTS = 20_000_000
+MAX_EVENTS = 200_000_000  # the largest bound `run` accepts: minutes of work, never an open-ended hang
+_INF = float("inf")
+_LAST = sys.float_info.max  # the latest time an event can happen
 
 
 class SimulationLimitError(RuntimeError):
@@ -32,8 +39,8 @@ def stream(seed: int, name: str = "") -> random.Random:
     >>> stream(7, "arrivals").random() == stream(7, "service").random()
     False
     """
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int (got {seed!r}): pick any whole number, e.g. seed=0")
+    check_seed(seed)
+    instance("name", name, str, example='name="arrivals"')
     return random.Random(f"{seed}:{name}")
 
 
@@ -58,44 +65,95 @@ class Environment:
     still happen) or when nothing is left to do.
     """
 
-    __slots__ = ("_cancelled", "_heap", "_seq", "events_processed", "now")
+    __slots__ = ("_cancelled", "_heap", "_next_ticket", "events_processed", "now")
 
     def __init__(self, start: float = 0.0):
-        self.now = float(start)
-        self._heap: list[tuple[float, int, Callable, tuple]] = []
-        self._seq = count()
-        self._cancelled: set[int] = set()
+        self.now = number("start", start, minimum=0.0, why="the clock starts at this many simulated seconds")
+        self._heap: list[tuple[float, int, Callable[..., Any], tuple[Any, ...]]] = []
+        self._next_ticket = 0  # tickets are handed out in order: 0, 1, 2, ...
+        self._cancelled: set[int] = set()  # tickets called off; a few may belong to events already gone
         self.events_processed = 0
 
     def __repr__(self) -> str:
-        return f"Environment(now={self.now:g}, pending={len(self._heap) - len(self._cancelled)})"
+        return f"Environment(now={self.now:g}, pending={self.pending})"
 
-    def schedule(self, delay: float, callback: Callable, *args) -> Ticket:
-        """Call `callback(*args)` after `delay` simulated seconds; return a ticket for `cancel`."""
-        if not delay >= 0:  # also catches NaN
-            raise ValueError(f"delay must be zero or more seconds (got {delay!r}): events cannot happen in the past")
-        seq = next(self._seq)
-        heappush(self._heap, (self.now + delay, seq, callback, args))
-        return seq
+    @property
+    def pending(self) -> int:
+        """Events scheduled that have neither happened nor been cancelled.
 
-    def schedule_at(self, time: float, callback: Callable, *args) -> Ticket:
-        """Call `callback(*args)` at absolute simulated time `time` (not before `now`)."""
+        >>> env = Environment()
+        >>> tickets = [env.schedule(t, print) for t in (1.0, 2.0)]
+        >>> env.cancel(tickets[0])
+        >>> env.pending
+        1
+        """
+        cancelled = self._cancelled
+        if not cancelled:
+            return len(self._heap)
+        return sum(1 for entry in self._heap if entry[1] not in cancelled)
+
+    def schedule(self, delay: float, callback: Callable[..., Any], *args: Any) -> Ticket:
+        """Call `callback(*args)` after `delay` simulated seconds; return a ticket for `cancel`.
+
+        >>> env = Environment()
+        >>> env.schedule(-1, print)
+        Traceback (most recent call last):
+        ...
+        ValueError: delay must be a finite number of at least 0 (got -1): events cannot happen in the past
+        """
+        if delay.__class__ is not float or not 0.0 <= delay < _INF or not callable(callback):  # fast path: a float
+            delay = self._check(delay, callback, "delay")
+        ticket = self._next_ticket
+        self._next_ticket = ticket + 1
+        heappush(self._heap, (self.now + delay, ticket, callback, args))
+        return ticket
+
+    def _check(self, delay: object, callback: object, name: str) -> float:
+        """`delay` as a float when the fast path could not tell (an int, say), else the clear refusal."""
+        if delay.__class__ is int and 0 <= delay <= 10**15 and callable(callback):  # type: ignore[operator]
+            return float(delay)  # type: ignore[arg-type]
+        function("callback", callback, example="env.schedule(1.0, log.append, 'hello')")
+        return number(name, delay, minimum=0.0, why="events cannot happen in the past")
+
+    def schedule_at(self, time: float, callback: Callable[..., Any], *args: Any) -> Ticket:
+        """Call `callback(*args)` at absolute simulated time `time` (not before `now`).
+
+        >>> env = Environment()
+        >>> _ = env.schedule_at(3.0, print, "at three")
+        >>> env.run()
+        at three
+        """
+        function("callback", callback, example="env.schedule_at(5.0, log.append, 'hello')")
+        time = number("time", time, minimum=self.now, why="events cannot happen before the clock's now")
         return self.schedule(time - self.now, callback, *args)
 
     def cancel(self, ticket: Ticket) -> None:
-        """Call off a scheduled event; cancelling one that already happened does nothing."""
-        self._cancelled.add(ticket)
+        """Call off a scheduled event; cancelling one that already happened (or was cancelled) does nothing.
+
+        >>> env = Environment()
+        >>> ticket = env.schedule(1.0, print, "never printed")
+        >>> env.cancel(ticket)
+        >>> env.run(); env.cancel(ticket); env
+        Environment(now=0, pending=0)
+        """
+        issued = self._next_ticket
+        why = f"a ticket is what schedule() returned, and {issued} have been handed out"
+        whole("ticket", ticket, minimum=0, maximum=issued - 1, why=why)
+        cancelled, heap = self._cancelled, self._heap
+        cancelled.add(ticket)
+        if len(cancelled) > 2 * len(heap) + 64:  # forget tickets whose events are long gone (amortized O(1))
+            cancelled.intersection_update(entry[1] for entry in heap)
 
     def peek(self) -> float:
         """Time of the next pending event, or infinity when there is none."""
         heap, cancelled = self._heap, self._cancelled
         while heap and heap[0][1] in cancelled:
             cancelled.discard(heappop(heap)[1])
-        return heap[0][0] if heap else float("inf")
+        return heap[0][0] if heap else _INF
 
     def step(self) -> bool:
         """Process the next event; return False when there was nothing to do."""
-        if self.peek() == float("inf"):
+        if self.peek() == _INF:
             return False
         time, _, callback, args = heappop(self._heap)
         self.now = time
@@ -104,39 +162,55 @@ class Environment:
         return True
 
     def run(self, until: float | None = None, max_events: int = DEFAULT_MAX_EVENTS) -> None:
-        """Process events up to and including time `until` (or until none are left).
+        """Process events up to and including time `until` (or, with `until=None`, until none are left).
 
         At most `max_events` events are processed in one call; needing more raises
         `SimulationLimitError`, so a runaway model fails loudly instead of hanging.
+
+        >>> Environment().run(until=float("inf"))
+        Traceback (most recent call last):
+        ...
+        ValueError: until must be a finite number of at least 0 (got inf): the run stops at this simulated time; \
+use until=None to run until no event is left
         """
-        if until is not None and not until >= self.now:
-            raise ValueError(f"until must be at least the current time {self.now:g} (got {until!r})")
+        if until is not None:
+            until = number(
+                "until",
+                until,
+                minimum=self.now,
+                why="the run stops at this simulated time; use until=None to run until no event is left",
+            )
+        whole("max_events", max_events, minimum=1, maximum=MAX_EVENTS, why="the most events one run may process")
         heap, cancelled = self._heap, self._cancelled
-        horizon = float("inf") if until is None else until
+        horizon = _LAST if until is None else until  # an event at infinity never happens
         processed = 0
         while heap:
             event = heappop(heap)
-            time, seq, callback, args = event
+            time, ticket, callback, args = event
             if time > horizon:
                 heappush(heap, event)
                 break
-            if cancelled and seq in cancelled:
-                cancelled.discard(seq)
+            if cancelled and ticket in cancelled:
+                cancelled.discard(ticket)
                 continue
             if processed >= max_events:
                 heappush(heap, event)
+                self.events_processed += processed
+                when = "to run until no event is left" if until is None else f"before t={horizon:g} s"
                 raise SimulationLimitError(
-                    f"the simulation needed more than {max_events:,} events before t={horizon:g} s; "
+                    f"the simulation needed more than {max_events:,} events {when}; "
                     "shorten the run or lower the traffic"
                 )
             self.now = time
             processed += 1
             callback(*args)
         self.events_processed += processed
+        if not heap:
+            cancelled.clear()  # every cancelled event is gone: nothing left to skip
         if until is not None:
-            self.now = float(until)
+            self.now = until
 
-    def feed(self, times: Iterable[float], callback: Callable, *args) -> None:
+    def feed(self, times: Iterable[float], callback: Callable[..., Any], *args: Any) -> None:
         """Call `callback(*args)` at each absolute time of the ascending iterable `times`.
 
         Times are drawn lazily, one ahead, so an endless arrival process costs nothing
@@ -149,17 +223,24 @@ class Environment:
         >>> seen
         [0.5, 1.5]
         """
+        function("callback", callback, example="env.feed(source.times(until, rng), pool.submit)")
+        instance("times", times, Iterable, example="times=[0.5, 1.5, 9.0]")
         it = iter(times)
-        heap, seq = self._heap, self._seq
+        heap = self._heap
 
         def arrive() -> None:
             nxt = next(it, None)
             if nxt is not None:  # push the next arrival directly: one heap entry per arrival
-                if not nxt >= self.now:
-                    raise ValueError(f"arrival times must not go backwards (got {nxt!r} after {self.now!r})")
-                heappush(heap, (nxt, next(seq), arrive, ()))
+                try:
+                    if not nxt >= self.now:  # also NaN; an infinite time is pushed and never arrives
+                        raise ValueError
+                except (TypeError, ValueError):
+                    number("times", nxt, minimum=self.now, why="arrival times never go backwards")
+                ticket = self._next_ticket
+                self._next_ticket = ticket + 1
+                heappush(heap, (nxt, ticket, arrive, ()))
             callback(*args)
 
         first = next(it, None)
         if first is not None:
-            self.schedule_at(first, arrive)
+            self.schedule_at(number("times", first, minimum=self.now, why="the first arrival"), arrive)

@@ -37,6 +37,6 @@ def outcome(word: str) -> str:
     >>> outcome("dropped")
     Traceback (most recent call last):
     ...
-    ValueError: outcome must be one of 'served', 'rejected', ... (got 'dropped')
+    ValueError: word must be one of 'served', 'rejected', ... (got 'dropped')
     """
-    return choice("outcome", word, list(OUTCOMES))  # type: ignore[no-any-return]
+    return choice("word", word, list(OUTCOMES))  # type: ignore[no-any-return]

@@ -7,54 +7,70 @@ time in queue grows like 1 / (1 - rho), so the last few percent of capacity cost
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import islice
 
 from .distributions import Exponential
 from .kernel import Environment, stream
-from .server_pool import ServerPool
+from .results import format_duration
+from .server_pool import MAX_SERVERS, ServerPool
 from .traffic import Poisson
+from .validate import MAX_COUNT, function, items, number, rate, whole
+from .validate import seed as validate_seed
+
+MAX_RATE = 1e7  # customers per second: the largest rate `course.sim.validate.rate` accepts
 
 __all__ = ["MMCResult", "MMCTheory", "SweepPoint", "erlang_c", "mmc", "mmc_theory", "utilization_sweep"]
 
 
-def _check_rates(arrival_rate: float, service_rate: float, servers: int) -> None:
-    for name, value in (("arrival_rate", arrival_rate), ("service_rate", service_rate)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or math.isinf(value):
-            raise ValueError(f"{name} must be a positive number per second (got {value!r})")
-    if isinstance(servers, bool) or not isinstance(servers, int) or servers < 1:
-        raise ValueError(f"servers must be a whole number of at least 1 (got {servers!r})")
+def _check_rates(arrival_rate: object, service_rate: object, servers: object) -> tuple[float, float, int]:
+    lam = rate("arrival_rate", arrival_rate, positive=True, why="customers per second (lambda)")
+    mu = rate("service_rate", service_rate, positive=True, why="customers one server finishes per second (mu)")
+    c = whole("servers", servers, minimum=1, why="an M/M/c queue needs at least one server")
+    return lam, mu, c
 
 
 def erlang_c(arrival_rate: float, service_rate: float, servers: int) -> float:
     """Probability that an arriving customer must wait in an M/M/c queue (1.0 when overloaded).
 
+    Computed with the Erlang B recursion `B(k) = a·B(k-1) / (k + a·B(k-1))`, then
+    `C = c·B / (c - a·(1 - B))`: every step stays between 0 and 1, so it keeps full precision
+    for any pool (the textbook sum of `a^k / k!` overflows a float beyond about 710 Erlangs).
+
     >>> round(erlang_c(3.6, 1.0, 4), 4)
     0.7878
+    >>> round(erlang_c(900, 1, 1000), 6)   # 900 Erlangs on 1,000 servers
+    0.000593
     """
-    _check_rates(arrival_rate, service_rate, servers)
-    a = arrival_rate / service_rate  # offered load in Erlangs
-    rho = a / servers
-    if rho >= 1:
+    lam, mu, c = _check_rates(arrival_rate, service_rate, servers)
+    a = lam / mu  # offered load in Erlangs
+    if a >= c:
         return 1.0
-    # Sum a^k / k! for k < c with a running term, stable for large c.
-    term, total = 1.0, 1.0
-    for k in range(1, servers):
-        term *= a / k
-        total += term
-    top = term * a / servers / (1 - rho)  # a^c / c! * 1 / (1 - rho)
-    return top / (total + top)
+    b = 1.0  # Erlang B with no server: every customer is blocked
+    for k in range(1, c + 1):
+        b = a * b / (k + a * b)
+    return c * b / (c - a * (1.0 - b))
 
 
 @dataclass(frozen=True)
 class MMCTheory:
-    """What the formulas predict for an M/M/c queue; waits are infinite when rho >= 1."""
+    """What the formulas predict for an M/M/c queue; waits are infinite when rho >= 1 (it never settles).
+
+    >>> mmc_theory(5, 1, 4).settles
+    False
+    """
 
     utilization: float
     p_wait: float
     mean_wait: float
     mean_sojourn: float
+
+    @property
+    def settles(self) -> bool:
+        """True when the queue reaches a steady state (rho < 1): its waits are finite."""
+        return math.isfinite(self.mean_wait)
 
 
 def mmc_theory(arrival_rate: float, service_rate: float, servers: int) -> MMCTheory:
@@ -65,18 +81,34 @@ def mmc_theory(arrival_rate: float, service_rate: float, servers: int) -> MMCThe
     >>> mmc_theory(5, 1, 4).mean_wait
     inf
     """
-    _check_rates(arrival_rate, service_rate, servers)
-    rho = arrival_rate / (servers * service_rate)
+    lam, mu, c = _check_rates(arrival_rate, service_rate, servers)
+    rho = lam / (c * mu)
     if rho >= 1:
         return MMCTheory(utilization=1.0, p_wait=1.0, mean_wait=math.inf, mean_sojourn=math.inf)
-    c = erlang_c(arrival_rate, service_rate, servers)
-    wait = c / (servers * service_rate - arrival_rate)
-    return MMCTheory(utilization=rho, p_wait=c, mean_wait=wait, mean_sojourn=wait + 1 / service_rate)
+    p_wait = erlang_c(lam, mu, c)
+    wait = p_wait / (c * mu - lam)
+    return MMCTheory(utilization=rho, p_wait=p_wait, mean_wait=wait, mean_sojourn=wait + 1 / mu)
+
+
+_NEVER_SETTLES = (
+    "the queue never settles: customers arrive at least as fast as the servers finish them (utilization >= 100%), "
+    "so the line keeps growing and this mean wait grows with `customers`"
+)
 
 
 @dataclass(frozen=True)
 class MMCResult:
-    """A simulated M/M/c run: averages over `customers`, beside the Erlang C prediction."""
+    """A simulated M/M/c run: averages over `customers`, beside the Erlang C prediction.
+
+    When the load reaches capacity (`settles` is False) there is no steady state: the simulated
+    mean wait is finite only because the run stops, and it grows with `customers`. The repr and
+    the plain-language `str` say so.
+
+    >>> print(mmc(5, 1, 4, customers=1_000))
+    The queue never settles: customers arrive at least as fast as the servers finish them (utilization >=
+    100%), so the line keeps growing and this mean wait grows with `customers`. 1,000 customers waited
+    ... s on average; Erlang C's wait is infinite.
+    """
 
     customers: int
     mean_wait: float
@@ -84,12 +116,32 @@ class MMCResult:
     utilization: float
     theory: MMCTheory
 
+    @property
+    def settles(self) -> bool:
+        """True when the queue has a steady state (utilization below 100%), so the means estimate it."""
+        return self.theory.settles
+
     def __repr__(self) -> str:
-        return (
+        text = (
             f"MMCResult(customers={self.customers}, mean_wait={self.mean_wait:.3f} s, "
             f"mean_sojourn={self.mean_sojourn:.3f} s, utilization={self.utilization:.1%}, "
-            f"erlang_c_wait={self.theory.mean_wait:.3f} s)"
+            f"erlang_c_wait={self.theory.mean_wait:.3f} s"
         )
+        return text + (")" if self.settles else f", settles=False: {_NEVER_SETTLES})")
+
+    def __str__(self) -> str:
+        if self.settles:
+            line = (
+                f"{self.customers:,} customers waited {format_duration(self.mean_wait)} on average "
+                f"(Erlang C predicts {format_duration(self.theory.mean_wait)}) and spent "
+                f"{format_duration(self.mean_sojourn)} in the system; servers busy {self.utilization:.0%} of the time."
+            )
+        else:
+            line = (
+                f"{_NEVER_SETTLES[0].upper()}{_NEVER_SETTLES[1:]}. {self.customers:,} customers waited "
+                f"{format_duration(self.mean_wait)} on average; Erlang C's wait is infinite."
+            )
+        return "\n".join(textwrap.wrap(line, 100))
 
 
 def mmc(arrival_rate: float, service_rate: float, servers: int, customers: int, seed: int = 0) -> MMCResult:
@@ -97,26 +149,26 @@ def mmc(arrival_rate: float, service_rate: float, servers: int, customers: int, 
 
     Built on the general kernel (`Environment` + `ServerPool`), the same pieces the
     gateway and balancer use. Averages include the start-up transient, which is
-    negligible for tens of thousands of customers.
+    negligible for tens of thousands of customers. At utilization 100% or more the
+    queue never settles: the result's `settles` is False and its repr says so.
 
     >>> r = mmc(3.6, 1.0, 4, customers=20_000, seed=1)
-    >>> abs(r.mean_wait - r.theory.mean_wait) < 0.5
-    True
+    >>> abs(r.mean_wait - r.theory.mean_wait) < 0.5, r.settles
+    (True, True)
     """
-    _check_rates(arrival_rate, service_rate, servers)
-    if isinstance(customers, bool) or not isinstance(customers, int) or customers < 1:
-        raise ValueError(f"customers must be a whole number of at least 1 (got {customers!r})")
+    lam, mu, c = _check_rates(arrival_rate, service_rate, servers)
+    n = whole("customers", customers, minimum=1, maximum=MAX_COUNT, why="how many arrivals to simulate")
     env = Environment()
-    pool = ServerPool(env, servers, Exponential(service_rate), seed=seed, name="mmc", keep_records=False)
-    arrivals = islice(Poisson(arrival_rate).times(math.inf, stream(seed, "arrivals")), customers)
+    pool = ServerPool(env, c, Exponential(mu), seed=seed, name="mmc", keep_records=False)
+    arrivals = islice(Poisson(lam).times(math.inf, stream(seed, "arrivals")), n)
     env.feed(arrivals, pool.submit)
-    env.run()
+    env.run(max_events=2 * n + 16)  # one arrival and one departure per customer
     return MMCResult(
-        customers=customers,
+        customers=n,
         mean_wait=pool.total_wait / pool.served,
         mean_sojourn=pool.total_latency / pool.served,
         utilization=pool.utilization(),
-        theory=mmc_theory(arrival_rate, service_rate, servers),
+        theory=mmc_theory(lam, mu, c),
     )
 
 
@@ -141,17 +193,31 @@ def utilization_sweep(
 
     A queue near saturation takes longer to forget its empty start, so utilization `rho`
     runs `customers / (1 - rho)` customers. Pass `progress=course.viz.progress` in a
-    notebook to see a bar while it runs.
+    notebook to see a bar while it runs. Every argument is checked before anything runs.
 
     >>> [round(p.predicted, 2) for p in utilization_sweep([0.5, 0.9], customers=200)]
     [1.09, 2.97]
+    >>> utilization_sweep([0.5, 1.0])
+    Traceback (most recent call last):
+    ...
+    ValueError: utilizations must be a number above 0 and below 1 (got 1.0): at 1 the queue never settles
     """
+    example = "utilizations=[0.3, 0.6, 0.9]"
+    levels = items("utilizations", utilizations, maximum=1_000, example=example)
+    for rho in levels:
+        number("utilizations", rho, above=0, below=1, why="at 1 the queue never settles")
+    _, mu, c = _check_rates(1.0, service_rate, servers)
+    whole("servers", c, maximum=MAX_SERVERS, why="the simulated pool keeps one slot per server")
+    if c * mu > MAX_RATE:  # the busiest level's arrival rate must be one mmc accepts
+        number("service_rate", mu, maximum=MAX_RATE / c, why=f"servers x service_rate is at most {MAX_RATE:g}/s")
+    validate_seed(seed)
+    function("progress", progress, example="progress=course.viz.progress")
+    busiest = max(levels, default=0.0)
+    most = max(1, round(MAX_COUNT * (1 - busiest)))
+    why = f"utilization {busiest:g} runs customers / (1 - {busiest:g}) of them, at most {MAX_COUNT:,}"
+    whole("customers", customers, minimum=1, maximum=most, why=why)
     points = []
-    for rho in progress(list(utilizations)):
-        if not 0 < rho < 1:
-            raise ValueError(
-                f"utilizations must lie strictly between 0 and 1 (got {rho!r}): at 1 the queue never settles"
-            )
+    for rho in progress(levels):
         arrival_rate = rho * servers * service_rate
         sim = mmc(arrival_rate, service_rate, servers, round(customers / (1 - rho)), seed=seed)
         points.append(SweepPoint(rho, sim.mean_sojourn, sim.theory.mean_sojourn))

@@ -14,7 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, NamedTuple
 
-from .validate import bin_count
+from .outcomes import OUTCOMES
+from .validate import MAX_COUNT, bin_count, choice, duration, instance, items, number, whole
 
 __all__ = [
     "Flow",
@@ -25,14 +26,22 @@ __all__ = [
     "SummaryBase",
     "TimeSeries",
     "format_duration",
+    "per_second",
     "percentile",
     "percentiles",
-    "per_second",
     "seconds",
     "share",
 ]
 
-class Flow(NamedTuple):
+
+class _FlowFields(NamedTuple):
+    source: str
+    target: str
+    count: float  # type: ignore[assignment]  # the field shadows tuple.count, as in every NamedTuple named so
+    outcome: str | None = None
+
+
+class Flow(_FlowFields):
     """One edge of a system's picture: `count` requests or messages went from `source` to `target`.
 
     `outcome` is set when the edge ends in a final outcome node (a word from `OUTCOMES`, such as
@@ -40,12 +49,21 @@ class Flow(NamedTuple):
 
     >>> Flow("gateway", "users-service", 120)
     Flow(source='gateway', target='users-service', count=120, outcome=None)
+    >>> Flow("gateway", "users-service", float("nan"))
+    Traceback (most recent call last):
+    ...
+    ValueError: count must be a finite number of at least 0 (got nan): how many went along this edge
     """
 
-    source: str
-    target: str
-    count: int
-    outcome: str | None = None
+    __slots__ = ()
+
+    def __new__(cls, source: str, target: str, count: float, outcome: str | None = None) -> Flow:
+        instance("source", source, str, example='source="gateway"')
+        instance("target", target, str, example='target="users-service"')
+        number("count", count, minimum=0, why="how many went along this edge")
+        if outcome is not None:
+            choice("outcome", outcome, list(OUTCOMES))
+        return super().__new__(cls, source, target, count, outcome)
 
 
 class Record(NamedTuple):
@@ -76,18 +94,41 @@ class Record(NamedTuple):
         return self.end - self.arrival
 
 
+def _sorted_numbers(values: object) -> list[float]:
+    """`values` sorted, refusing anything that is not a collection of finite numbers."""
+    if isinstance(values, (str, bytes, bytearray)) or not isinstance(values, Iterable):
+        instance("values", values, list, example="values=[0.12, 0.3, 0.05]")
+    ordered = list(values)  # type: ignore[call-overload]
+    try:
+        ordered.sort()
+        finite = math.isfinite(sum(ordered))
+    except TypeError:
+        finite = False
+    if not finite:
+        for value in ordered:  # the first value that is not a finite number raises
+            number("values", value, why="every value must be a finite number, e.g. a latency in seconds")
+    return ordered
+
+
 def percentiles(values: Sequence[float], qs: Sequence[float]) -> tuple[float, ...]:
     """The `qs`-th percentiles (each 0..100) with linear interpolation, from one sort; NaN for no values.
 
     >>> percentiles([4, 1, 3, 2], [50, 100])
     (2.5, 4.0)
+    >>> percentiles([4, 1, float("nan")], [50])
+    Traceback (most recent call last):
+    ...
+    ValueError: values must be a finite number (got nan): every value must be a finite number, e.g. a latency in seconds
     """
-    for q in qs:
-        if not 0 <= q <= 100:
-            raise ValueError(f"a percentile must be between 0 and 100 (got {q!r})")
-    if not values:
+    levels = items("qs", qs, maximum=1_000, example="qs=[50, 99]")
+    for q in levels:
+        number("qs", q, minimum=0, maximum=100, why="percentiles run from 0 to 100")
+    return _percentiles(_sorted_numbers(values), levels)
+
+
+def _percentiles(ordered: list[float], qs: Iterable[float]) -> tuple[float, ...]:
+    if not ordered:
         return tuple(math.nan for _ in qs)
-    ordered = sorted(values)
     last = len(ordered) - 1
 
     def at(q: float) -> float:
@@ -107,15 +148,17 @@ def percentile(values: Sequence[float], q: float) -> float:
     >>> percentile([], 99)
     nan
     """
-    return percentiles(values, [q])[0]
+    number("q", q, minimum=0, maximum=100, why="percentiles run from 0 to 100")
+    return _percentiles(_sorted_numbers(values), [q])[0]
 
 
 def format_duration(seconds: float) -> str:
-    """A duration as people read it in a summary line: milliseconds below a second.
+    """A duration as people read it in a summary line: milliseconds below a second; NaN reads "n/a".
 
     >>> format_duration(0.0412), format_duration(2.5), format_duration(float("nan"))
     ('41 ms', '2.50 s', 'n/a')
     """
+    instance("seconds", seconds, (int, float), example="format_duration(0.25)")
     if math.isnan(seconds):
         return "n/a"
     return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
@@ -123,16 +166,19 @@ def format_duration(seconds: float) -> str:
 
 def seconds(label: str = "") -> Any:
     """A summary field holding a duration: shown as "41 ms" or "2.50 s"."""
+    instance("label", label, str, example='label="p99 latency"')
     return field(metadata={"unit": "seconds", "label": label})
 
 
 def share(label: str = "") -> Any:
     """A summary field holding a share from 0 to 1: shown as a percentage."""
+    instance("label", label, str, example='label="utilization"')
     return field(metadata={"unit": "share", "label": label})
 
 
 def per_second(label: str = "") -> Any:
     """A summary field holding a rate: shown as "12.3/s"."""
+    instance("label", label, str, example='label="throughput"')
     return field(metadata={"unit": "per_second", "label": label})
 
 
@@ -190,6 +236,12 @@ class SummaryBase:
         return "\n".join(out)
 
 
+def _field_names(record: object) -> list[str]:
+    if hasattr(record, "_fields"):
+        return list(record._fields)
+    return [name for name in vars(record) if not name.startswith("_")] if hasattr(record, "__dict__") else []
+
+
 class RunResults:
     """What every `simulate` returns: the `scenario` that ran, flat `records`, and `until`.
 
@@ -200,9 +252,10 @@ class RunResults:
     """
 
     def __init__(self, scenario: Any, records: list[Any], until: float):
+        instance("records", records, (list, tuple), example="records=[Record(...), ...]")
         self.scenario = scenario
         self.records = records
-        self.until = until
+        self.until = duration("until", until, why="the simulated seconds the run covered")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({len(self.records)} records over {self.until:g} s) -> {self.summary()!r}"
@@ -212,7 +265,15 @@ class RunResults:
         raise NotImplementedError(f"{type(self).__name__} must define summary()")
 
     def outcomes(self, attribute: str = "status") -> dict[str, int]:
-        """How many records ended in each outcome, most common first."""
+        """How many records ended in each outcome, most common first.
+
+        >>> from course.sim import ConstantRate, run_pool
+        >>> run_pool(ConstantRate(rate=2), service=1.0, queue_capacity=0, until=3).outcomes()
+        {'served': 2, 'rejected': 2, 'unfinished': 1}
+        """
+        instance("attribute", attribute, str, example='attribute="status"')
+        if self.records and not hasattr(self.records[0], attribute):
+            choice("attribute", attribute, _field_names(self.records[0]))
         return dict(Counter(getattr(r, attribute) for r in self.records).most_common())
 
     def bins(self, bin: object) -> tuple[int, float]:
@@ -273,8 +334,8 @@ class Results(RunResults):
 
     def __init__(self, records: list[Record], until: float, servers: int, busy_time: float, scenario: Any = None):
         super().__init__(scenario, records, until)
-        self.servers = servers
-        self.busy_time = busy_time
+        self.servers = whole("servers", servers, minimum=1, maximum=MAX_COUNT, why="the workers of the pool")
+        self.busy_time = number("busy_time", busy_time, minimum=0, why="worker-seconds spent serving")
 
     def summary(self) -> Summary:
         """Throughput, latency percentiles of served jobs, rejections and utilization."""

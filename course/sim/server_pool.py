@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from . import validate
 from .distributions import Distribution, as_distribution
 from .kernel import Environment, stream
 from .results import Record, Results
 from .traffic import Source
+from .validate import duration, function, instance, number, whole
 
 __all__ = ["ServerPool", "run_pool"]
+
+MAX_SERVERS = 100_000  # the toy keeps one slot per worker
+_Job = tuple[int, float, float, Callable[[Record], Any] | None, Any]  # number, arrival, duration, on_done, tag
 
 
 class ServerPool:
@@ -46,33 +50,31 @@ class ServerPool:
         name: str = "pool",
         keep_records: bool = True,
     ):
-        if isinstance(servers, bool) or not isinstance(servers, int) or servers < 1:
-            raise ValueError(
-                f"servers must be a whole number of at least 1 (got {servers!r}): "
-                "a pool needs at least one worker to serve anything"
-            )
-        if queue_capacity is not None and (
-            isinstance(queue_capacity, bool) or not isinstance(queue_capacity, int) or queue_capacity < 0
-        ):
-            raise ValueError(
-                f"queue_capacity must be a whole number of 0 or more, or None for unbounded (got {queue_capacity!r})"
-            )
-        if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not speed > 0 or math.isinf(speed):
-            raise ValueError(f"speed must be a positive number (got {speed!r}): 2.0 serves twice as fast as 1.0")
+        instance("env", env, Environment, example="env=Environment()")
+        whole(
+            "servers", servers, minimum=1, maximum=MAX_SERVERS, why="a pool needs at least one worker to serve anything"
+        )
+        if queue_capacity is not None:
+            whole("queue_capacity", queue_capacity, why="jobs that may wait; None means an unbounded queue")
+        speed = number("speed", speed, positive=True, maximum=1e6, why="2.0 serves twice as fast as 1.0")
+        instance("name", name, str, example='name="pool"')
+        instance("keep_records", keep_records, bool, example="keep_records=False")
         self.env = env
         self.servers = servers
-        self.service = as_distribution(service)
+        self.service = as_distribution(service, name="service")
         self.queue_capacity = queue_capacity
         self.speed = float(speed)
         self.name = name
         self.keep_records = keep_records
-        self.rng = stream(seed, f"service:{name}")
+        self.rng = stream(seed, f"service:{name}")  # also checks the seed
+        self._schedule = env.schedule  # bound once: the two calls below run for every job
+        self._on_finish = self._finish
         self._draws: list[float] = []  # service times drawn in blocks, used from the end
         self.records: list[Record] = []
-        self.queue: deque = deque()
+        self.queue: deque[_Job] = deque()
         self.free: list[int] = list(range(servers - 1, -1, -1))  # pop() hands out worker 0 first
         # per worker: (job, start) or None; a job is (number, arrival, duration, on_done, tag)
-        self.in_service: list[tuple | None] = [None] * servers
+        self.in_service: list[tuple[_Job, float] | None] = [None] * servers
         self.submitted = 0
         self.rejected = 0
         self.total_wait = 0.0
@@ -122,44 +124,48 @@ class ServerPool:
         `on_done(record)` is called when the job ends (also when it is rejected, at once).
         `service_time` overrides the drawn time (before dividing by `speed`).
         """
-        number = self.submitted
-        self.submitted = number + 1
-        now = self.env.now
+        if on_done is not None and not callable(on_done):
+            function("on_done", on_done, example="on_done=records.append")
         if service_time is None:
             if not self._draws:
                 self._draws = self.service.sample_many(self.rng, 256)[::-1]
             service_time = self._draws.pop()
-        job = (number, now, service_time / self.speed, on_done, tag)
+        else:
+            service_time = duration("service_time", service_time, why="seconds of work before dividing by speed")
+        job_id = self.submitted
+        self.submitted = job_id + 1
+        now = self.env.now
+        job = (job_id, now, service_time / self.speed, on_done, tag)
         if self.free:
             server = self.free.pop()
             self.in_service[server] = (job, now)
-            self.env.schedule(job[2], self._finish, server)
-            return number
+            self._schedule(job[2], self._on_finish, server)
+            return job_id
         if self.queue_capacity is not None and len(self.queue) >= self.queue_capacity:
             self.rejected += 1
-            record = Record(number, now, now, now, -1, "rejected", tag)
+            record = Record(job_id, now, now, now, -1, "rejected", tag)
             if self.keep_records:
                 self.records.append(record)
             if on_done is not None:
                 on_done(record)
             return None
         self.queue.append(job)
-        return number
+        return job_id
 
     def _finish(self, server: int) -> None:
-        (number, arrival, _, on_done, tag), start = self.in_service[server]
+        (job_id, arrival, _, on_done, tag), start = self.in_service[server]  # type: ignore[misc]  # it is busy
         now = self.env.now
         self.total_wait += start - arrival
         self.total_latency += now - arrival
         if self.queue:  # the worker takes the next job at once
             job = self.queue.popleft()
             self.in_service[server] = (job, now)
-            self.env.schedule(job[2], self._finish, server)
+            self._schedule(job[2], self._on_finish, server)
         else:
             self.in_service[server] = None
             self.free.append(server)
         if self.keep_records or on_done is not None:
-            record = Record(number, arrival, start, now, server, "served", tag)
+            record = Record(job_id, arrival, start, now, server, "served", tag)
             if self.keep_records:
                 self.records.append(record)
             if on_done is not None:
@@ -195,9 +201,15 @@ def run_pool(
     >>> from course.sim import ConstantRate
     >>> run_pool(ConstantRate(rate=1), service=0.5, servers=1, until=10).summary().p99
     0.5
+    >>> run_pool(ConstantRate(rate=1), service=0.5, until=float("inf"))
+    Traceback (most recent call last):
+    ...
+    ValueError: until must be a positive number of at most 1e+06 (got inf): a run needs an end, in simulated seconds
     """
+    instance("source", source, Source, example="source=Poisson(rate=10)")
+    end = validate.until(until)
     env = Environment()
     pool = ServerPool(env, servers=servers, service=service, queue_capacity=queue_capacity, seed=seed)
-    env.feed(source.times(until, stream(seed, "arrivals")), pool.submit)
-    env.run(until=until)
+    env.feed(source.times(end, stream(seed, "arrivals")), pool.submit)
+    env.run(until=end)
     return pool.results()

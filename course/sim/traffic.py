@@ -12,21 +12,36 @@ import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from . import validate
+from .kernel import stream
+from .validate import MAX_COUNT, duration, function, instance, items, number, rate, whole
+
 __all__ = ["ConstantRate", "OnOff", "Poisson", "RushHour", "Source", "Spike", "TimeVarying", "arrival_times"]
 
-
-def _rate(name: str, value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0 or math.isinf(value):
-        raise ValueError(f"{name} must be zero or more requests per second (got {value!r})")
+_INF = math.inf
 
 
-def _duration(name: str, value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or math.isinf(value):
-        raise ValueError(f"{name} must be a positive number of seconds (got {value!r})")
+def _horizon(value: object) -> float:
+    """The `until` of `times`: seconds from 0, or infinity for an endless stream (drawn lazily)."""
+    if isinstance(value, float) and value == _INF:
+        return value
+    return duration("until", value, why="arrivals are drawn in [0, until); pass math.inf for an endless stream")
+
+
+def _rng(value: object) -> random.Random:
+    return instance("rng", value, random.Random, example='rng=course.sim.stream(seed, "arrivals")')
+
+
+def _time(t: object) -> float:
+    return number("t", t, why="a simulated time in seconds")
 
 
 class Source:
-    """Base for traffic sources: `rate_at(t)` is the intended rate, `times` the arrivals."""
+    """Base for traffic sources: `rate_at(t)` is the intended rate, `times(until, rng)` the arrivals.
+
+    A subclass defines `rate_at` and `times`; `times` validates `until` and `rng` when called
+    (not lazily), then returns a generator.
+    """
 
     def rate_at(self, t: float) -> float:  # pragma: no cover - interface
         raise NotImplementedError
@@ -35,9 +50,15 @@ class Source:
         raise NotImplementedError
 
     def mean_rate(self, until: float, steps: int = 1000) -> float:
-        """Average intended rate over `[0, until)` (a midpoint sum)."""
-        dt = until / steps
-        return sum(self.rate_at((i + 0.5) * dt) for i in range(steps)) / steps
+        """Average intended rate over `[0, until)` (a midpoint sum).
+
+        >>> Spike(base=0, peak=10, start=0, duration=5).mean_rate(10)
+        5.0
+        """
+        span = duration("until", until, positive=True, why="the rate is averaged over [0, until)")
+        n = whole("steps", steps, minimum=1, maximum=1_000_000, why="points in the midpoint sum")
+        dt = span / n
+        return sum(self.rate_at((i + 0.5) * dt) for i in range(n)) / n
 
 
 @dataclass(frozen=True)
@@ -46,10 +67,11 @@ class _SteadyRate(Source):
 
     rate: float
 
-    def __post_init__(self):
-        _rate("rate", self.rate)
+    def __post_init__(self) -> None:
+        rate("rate", self.rate, why="requests per second; 0 means silence")
 
     def rate_at(self, t: float) -> float:
+        _time(t)
         return float(self.rate)
 
 
@@ -63,6 +85,9 @@ class Poisson(_SteadyRate):
     """
 
     def times(self, until: float, rng: random.Random) -> Iterator[float]:
+        return self._times(_horizon(until), _rng(rng))
+
+    def _times(self, until: float, rng: random.Random) -> Iterator[float]:
         if self.rate == 0:
             return
         t, uniform, log, rate = 0.0, rng.random, math.log, self.rate
@@ -82,6 +107,9 @@ class ConstantRate(_SteadyRate):
     """
 
     def times(self, until: float, rng: random.Random) -> Iterator[float]:
+        return self._times(_horizon(until), _rng(rng))
+
+    def _times(self, until: float, rng: random.Random) -> Iterator[float]:
         if self.rate == 0:
             return
         gap, k = 1.0 / self.rate, 1
@@ -104,24 +132,34 @@ class TimeVarying(Source):
     rate_fn: Callable[[float], float]
     peak: float
 
-    def __post_init__(self):
-        _rate("peak", self.peak)
+    def __post_init__(self) -> None:
+        function("rate_fn", self.rate_fn, example="rate_fn=lambda t: 5.0 if t < 10 else 1.0")
+        rate("peak", self.peak, why="the highest rate rate_fn ever returns, in requests per second")
 
     def rate_at(self, t: float) -> float:
-        return float(self.rate_fn(t))
+        return float(self.rate_fn(_time(t)))
 
     def times(self, until: float, rng: random.Random) -> Iterator[float]:
+        return self._times(_horizon(until), _rng(rng))
+
+    def _times(self, until: float, rng: random.Random) -> Iterator[float]:
         if self.peak == 0:
             return
-        t, peak = 0.0, self.peak
+        t, peak, rate_fn = 0.0, self.peak, self.rate_fn
+        ceiling = peak * (1 + 1e-9)
         while True:
             t += rng.expovariate(peak)
             if t >= until:
                 return
-            rate = self.rate_at(t)
-            if rate > peak * (1 + 1e-9) or rate < 0:
-                raise ValueError(f"rate_fn({t:.3g}) = {rate:.3g} lies outside [0, peak={peak:g}]: raise peak")
-            if rng.random() * peak < rate:
+            now_rate = rate_fn(t)
+            try:
+                ok = 0 <= now_rate <= ceiling
+            except TypeError:
+                ok = False
+            if not ok:
+                why = f"rate_fn({t:.3g}) must lie within [0, peak={peak:g}]: raise peak if it is higher"
+                number("rate_fn", now_rate, minimum=0, maximum=peak, why=why)
+            if rng.random() * peak < now_rate:
                 yield t
 
 
@@ -139,18 +177,21 @@ class OnOff(Source):
     off: float
     off_rate: float = 0.0
 
-    def __post_init__(self):
-        _rate("on_rate", self.on_rate)
-        _rate("off_rate", self.off_rate)
-        _duration("on", self.on)
-        _duration("off", self.off)
+    def __post_init__(self) -> None:
+        rate("on_rate", self.on_rate, why="requests per second while on")
+        rate("off_rate", self.off_rate, why="requests per second while off")
+        duration("on", self.on, positive=True, why="seconds of each burst")
+        duration("off", self.off, positive=True, why="seconds between bursts")
 
     def rate_at(self, t: float) -> float:
+        return self._rate_at(_time(t))
+
+    def _rate_at(self, t: float) -> float:
         phase = t % (self.on + self.off)
         return float(self.on_rate if phase < self.on else self.off_rate)
 
     def times(self, until: float, rng: random.Random) -> Iterator[float]:
-        return TimeVarying(self.rate_at, max(self.on_rate, self.off_rate)).times(until, rng)
+        return TimeVarying(self._rate_at, max(self.on_rate, self.off_rate)).times(until, rng)
 
 
 @dataclass(frozen=True)
@@ -166,18 +207,20 @@ class Spike(Source):
     start: float
     duration: float
 
-    def __post_init__(self):
-        _rate("base", self.base)
-        _rate("peak", self.peak)
-        if not (isinstance(self.start, (int, float)) and self.start >= 0):
-            raise ValueError(f"start must be zero or more seconds (got {self.start!r})")
-        _duration("duration", self.duration)
+    def __post_init__(self) -> None:
+        rate("base", self.base, why="requests per second outside the spike")
+        rate("peak", self.peak, why="requests per second during the spike")
+        duration("start", self.start, why="when the spike begins, in simulated seconds")
+        duration("duration", self.duration, positive=True, why="how long the spike lasts, in seconds")
 
     def rate_at(self, t: float) -> float:
+        return self._rate_at(_time(t))
+
+    def _rate_at(self, t: float) -> float:
         return float(self.peak if self.start <= t < self.start + self.duration else self.base)
 
     def times(self, until: float, rng: random.Random) -> Iterator[float]:
-        return TimeVarying(self.rate_at, max(self.base, self.peak)).times(until, rng)
+        return TimeVarying(self._rate_at, max(self.base, self.peak)).times(until, rng)
 
 
 @dataclass(frozen=True)
@@ -188,6 +231,10 @@ class RushHour(Source):
 
     >>> RushHour(base=10, peak=50, at=60, width=10).rate_at(60)
     50.0
+    >>> RushHour(base=10, peak=50, at=float("nan"))
+    Traceback (most recent call last):
+    ...
+    ValueError: at must be a number from 0 to 1e+06 (got nan): the middle of the rush, in simulated seconds
     """
 
     base: float
@@ -195,26 +242,32 @@ class RushHour(Source):
     at: float
     width: float = field(default=10.0)
 
-    def __post_init__(self):
-        _rate("base", self.base)
-        _rate("peak", self.peak)
-        _duration("width", self.width)
+    def __post_init__(self) -> None:
+        rate("base", self.base, why="requests per second away from the rush")
+        rate("peak", self.peak, why="requests per second at the height of the rush")
+        duration("at", self.at, why="the middle of the rush, in simulated seconds")
+        duration("width", self.width, positive=True, why="how wide the rush is, in seconds (one standard deviation)")
 
     def rate_at(self, t: float) -> float:
+        return self._rate_at(_time(t))
+
+    def _rate_at(self, t: float) -> float:
         bump = math.exp(-(((t - self.at) / self.width) ** 2) / 2)
         return float(self.base + (self.peak - self.base) * bump)
 
     def times(self, until: float, rng: random.Random) -> Iterator[float]:
-        return TimeVarying(self.rate_at, max(self.base, self.peak)).times(until, rng)
+        return TimeVarying(self._rate_at, max(self.base, self.peak)).times(until, rng)
 
 
 def arrival_times(source: Source, until: float, seed: int = 0) -> list[float]:
-    """All arrival times of `source` in `[0, until)`, drawn with `seed`.
+    """All arrival times of `source` in `[0, until)`, drawn with `seed` (at most 10 million of them).
 
     >>> arrival_times(ConstantRate(rate=1), until=3)
     [1.0, 2.0]
     """
-    from .kernel import stream
-
-    _duration("until", until)
-    return list(source.times(until, stream(seed, "arrivals")))
+    instance("source", source, Source, example="source=Poisson(rate=10)")
+    end = validate.until(until)
+    times = source.times(end, stream(seed, "arrivals"))
+    return items(
+        "source", times, maximum=MAX_COUNT, why="that many arrivals do not fit: shorten until or lower the rate"
+    )

@@ -20,7 +20,9 @@ ValueError: strategy must be one of 'round_robin', 'random' (got 'fastest')
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+import numbers
+from collections.abc import Callable, Iterable, Mapping
+from itertools import islice
 from typing import Any, TypeVar
 
 __all__ = [
@@ -29,8 +31,12 @@ __all__ = [
     "MAX_UNTIL",
     "bin_count",
     "choice",
+    "covers",
+    "distinct",
     "duration",
+    "function",
     "instance",
+    "items",
     "number",
     "probability",
     "rate",
@@ -57,7 +63,16 @@ def _fail(name: str, need: str, value: object, why: str) -> ValueError:
 
 
 def _is_real(value: object) -> bool:
-    return not isinstance(value, bool) and isinstance(value, (int, float))
+    """True for ints and floats (and numpy's numbers), never for True and False."""
+    return not isinstance(value, bool) and isinstance(value, (int, float, numbers.Real))
+
+
+def _finite(value: Any) -> bool:
+    """True for a number a float can hold (an int too large for a float is not finite here)."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def whole(name: str, value: object, *, minimum: int = 0, maximum: int = MAX_COUNT, why: str = "") -> int:
@@ -70,7 +85,9 @@ def whole(name: str, value: object, *, minimum: int = 0, maximum: int = MAX_COUN
     ...
     ValueError: partitions must be a whole number of at least 1 (got True): a topic needs a partition
     """
-    ok = not isinstance(value, bool) and isinstance(value, int)
+    ok = not isinstance(value, bool) and isinstance(value, (int, numbers.Integral))
+    if ok and not isinstance(value, int):
+        value = int(value)  # type: ignore[call-overload]  # a numpy integer
     if ok and minimum <= value <= maximum:  # type: ignore[operator]
         return value  # type: ignore[return-value]
     if ok and value > maximum:  # type: ignore[operator]
@@ -85,11 +102,14 @@ def number(
     minimum: float | None = None,
     maximum: float | None = None,
     positive: bool = False,
+    above: float | None = None,
+    below: float | None = None,
     why: str = "",
 ) -> float:
     """Return `value` as a float if it is a finite real number within the bounds, else say why it must be.
 
-    `positive` means strictly above zero; `minimum` and `maximum` are inclusive.
+    `positive` means strictly above zero; `minimum` and `maximum` are inclusive, `above` and `below`
+    exclusive. An infinite `maximum` means no upper bound (the value must still be finite).
 
     >>> number("factor", 2, positive=True)
     2.0
@@ -97,8 +117,18 @@ def number(
     Traceback (most recent call last):
     ...
     ValueError: factor must be a positive number (got 0): a speed-up of zero stops the backend
+    >>> number("utilization", 1.0, above=0, below=1, why="at 1 the queue never settles")
+    Traceback (most recent call last):
+    ...
+    ValueError: utilization must be a number above 0 and below 1 (got 1.0): at 1 the queue never settles
     """
-    if positive:
+    if maximum is not None and math.isinf(maximum) and maximum > 0:
+        maximum = None
+    if above is not None or below is not None:
+        low = f"above {above:g}" if above is not None else (f"at least {minimum:g}" if minimum is not None else "")
+        high = f"below {below:g}" if below is not None else (f"at most {maximum:g}" if maximum is not None else "")
+        need = "a number " + " and ".join(part for part in (low, high) if part)
+    elif positive:
         need = "a positive number" + (f" of at most {maximum:g}" if maximum is not None else "")
     elif minimum is not None and maximum is not None:
         need = f"a number from {minimum:g} to {maximum:g}"
@@ -108,12 +138,12 @@ def number(
         need = f"a finite number of at most {maximum:g}"
     else:
         need = "a finite number"
-    if not _is_real(value) or not math.isfinite(value):  # type: ignore[arg-type]
+    if not _is_real(value) or not _finite(value):
         raise _fail(name, need, value, why)
     v = float(value)  # type: ignore[arg-type]
-    if (positive and not v > 0) or (minimum is not None and v < minimum):
+    if (positive and not v > 0) or (minimum is not None and v < minimum) or (above is not None and not v > above):
         raise _fail(name, need, value, why)
-    if maximum is not None and v > maximum:
+    if (maximum is not None and v > maximum) or (below is not None and not v < below):
         raise _fail(name, need, value, why)
     return v
 
@@ -223,9 +253,103 @@ def instance(name: str, value: object, kind: type[T] | tuple[type, ...], *, exam
         ok = isinstance(value, kind)
     if not ok:
         kinds = kind if isinstance(kind, tuple) else (kind,)
-        names = " or ".join(("a " if k.__name__[0] not in "AEIOU" else "an ") + k.__name__ for k in kinds)
+        names = " or ".join(("an " if k.__name__[0] in "AEIOUaeiou" else "a ") + k.__name__ for k in kinds)
         raise _fail(name, names, value, f"for example {example}" if example else "")
     return value  # type: ignore[return-value]
+
+
+def items(
+    name: str,
+    value: object,
+    *,
+    minimum: int = 0,
+    maximum: int = MAX_COUNT,
+    example: str = "",
+    why: str = "",
+) -> list[Any]:
+    """Return the elements of `value` as a list if it is a collection (not a string, not a single number)
+    of `minimum` to `maximum` elements (an endless iterator is refused, never drained).
+
+    >>> items("layers", (["a"], ["b", "c"]))
+    [['a'], ['b', 'c']]
+    >>> items("utilizations", 0.5, example="utilizations=[0.5, 0.9]")
+    Traceback (most recent call last):
+    ...
+    ValueError: utilizations must be a list (got 0.5): for example utilizations=[0.5, 0.9]
+    >>> items("x", [0.0, 1.0], minimum=3, maximum=3)
+    Traceback (most recent call last):
+    ...
+    ValueError: x must hold exactly 3 items (got 2)
+    """
+    tail = why or (f"for example {example}" if example else "")
+    if isinstance(value, (str, bytes, bytearray)) or not isinstance(value, Iterable):
+        raise _fail(name, "a list", value, tail)
+    out = list(islice(value, maximum + 1))
+    if not minimum <= len(out) <= maximum:
+        if minimum == maximum:
+            need = f"exactly {maximum:,} items"
+        elif len(out) > maximum:
+            need = f"at most {maximum:,} items"
+        else:
+            need = f"at least {minimum:,} items"
+        got = f"more than {maximum:,}" if len(out) > maximum else f"{len(out):,}"
+        raise ValueError(f"{name} must hold {need} (got {got})" + (f": {tail}" if tail else ""))
+    return out
+
+
+def distinct(name: str, values: Iterable[T], *, why: str = "") -> list[T]:
+    """Return `values` as a list if no value appears twice, else name the first repeat.
+
+    >>> distinct("backends", ["b0", "b1"])
+    ['b0', 'b1']
+    >>> distinct("layers", ["a", "b", "a"], why="a node has one position")
+    Traceback (most recent call last):
+    ...
+    ValueError: layers must not repeat a value (got 'a' twice): a node has one position
+    """
+    out = list(values)
+    seen: set[Any] = set()
+    for value in out:
+        if value in seen:
+            raise ValueError(f"{name} must not repeat a value (got {_got(value)} twice)" + (f": {why}" if why else ""))
+        seen.add(value)
+    return out
+
+
+def covers(name: str, value: Mapping[Any, Any], required: Iterable[Any], *, why: str = "") -> Mapping[Any, Any]:
+    """Return the mapping `value` if it has an entry for every one of `required`, else list the missing ones.
+
+    >>> covers("pos", {"client": (0, 0)}, ["client"])
+    {'client': (0, 0)}
+    >>> covers("pos", {"client": (0, 0)}, ["client", "gateway"], why="add them to the layout")
+    Traceback (most recent call last):
+    ...
+    ValueError: pos must have an entry for every one of 'client', 'gateway' (none for 'gateway'): add them to the layout
+    """
+    needed = list(required)
+    missing = [key for key in needed if key not in value]
+    if missing:
+        listed = ", ".join(map(repr, needed)) if len(needed) <= 12 else f"{len(needed)} keys"
+        raise ValueError(
+            f"{name} must have an entry for every one of {listed} (none for {', '.join(map(repr, missing[:12]))})"
+            + (f": {why}" if why else "")
+        )
+    return value
+
+
+def function(name: str, value: object, *, example: str = "") -> Callable[..., Any]:
+    """Return `value` if it can be called (a function, a class, a method), else say what was expected.
+
+    >>> function("rate_fn", abs) is abs
+    True
+    >>> function("on_done", 3, example="on_done=records.append")
+    Traceback (most recent call last):
+    ...
+    ValueError: on_done must be a function (got 3): for example on_done=records.append
+    """
+    if not callable(value):
+        raise _fail(name, "a function", value, f"for example {example}" if example else "")
+    return value
 
 
 def bin_count(bin: object, span: float, *, name: str = "bin") -> int:

@@ -1,6 +1,8 @@
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from course.sim import Environment, SimulationLimitError, stream
 
@@ -53,6 +55,85 @@ def test_a_cancelled_event_never_happens():
     assert log == ["kept"]
 
 
+def test_cancelling_a_ticket_that_already_ran_changes_nothing():
+    # Regression: this made repr(env) show pending=-1.
+    env = Environment()
+    ticket = env.schedule(1.0, print, "ran")
+    env.run(until=2)
+    env.cancel(ticket)
+    env.cancel(ticket)
+    assert env.pending == 0
+    assert repr(env) == "Environment(now=2, pending=0)"
+    later = env.schedule(1.0, lambda: None)
+    assert env.pending == 1
+    env.cancel(later)
+    assert env.pending == 0
+
+
+def test_cancelling_many_finished_tickets_keeps_memory_bounded():
+    env = Environment()
+    tickets = [env.schedule(0.001 * i, lambda: None) for i in range(10_000)]
+    env.run(until=1)
+    env.schedule(5.0, lambda: None)  # a pending event keeps the heap from emptying
+    for ticket in tickets:
+        env.cancel(ticket)
+    assert env.pending == 1
+    assert len(env._cancelled) <= 2 * len(env._heap) + 64  # stale tickets are forgotten
+
+
+# A model-based property: the kernel's bookkeeping agrees with a plain list of what is still to come.
+actions = st.lists(
+    st.one_of(
+        st.tuples(st.just("schedule"), st.floats(0, 5)),
+        st.tuples(st.just("cancel"), st.integers(0, 30)),
+        st.tuples(st.just("run"), st.floats(0, 3)),
+    ),
+    max_size=40,
+)
+
+
+@given(actions)
+def test_pending_counts_exactly_the_events_still_to_happen(steps):
+    env = Environment()
+    log: list[int] = []
+    due: dict[int, float] = {}  # ticket -> time, for events neither happened nor cancelled
+    expected: list[int] = []  # the tickets that must have happened, in order
+    issued = 0
+    for action, value in steps:
+        if action == "schedule":
+            ticket = env.schedule(value, log.append, issued)
+            assert ticket == issued
+            due[ticket] = env.now + value
+            issued += 1
+        elif action == "cancel" and value < issued:
+            env.cancel(value)
+            due.pop(value, None)
+        elif action == "run":
+            until = env.now + value
+            env.run(until=until)
+            happened = sorted((t, k) for k, t in due.items() if t <= until)
+            expected += [k for _, k in happened]
+            for _, k in happened:
+                del due[k]
+            assert log == expected
+        assert env.pending == len(due)
+        assert repr(env).endswith(f"pending={len(due)})")
+    env.run()
+    assert log == expected + [k for _, k in sorted((t, k) for k, t in due.items())]
+    assert env.pending == 0
+
+
+def test_cancel_refuses_tickets_that_were_never_handed_out():
+    env = Environment()
+    with pytest.raises(ValueError, match=r"ticket must be a whole number of at most -1 \(got 0\)"):
+        env.cancel(0)
+    env.schedule(1.0, print)
+    with pytest.raises(ValueError, match=r"ticket must be a whole number of at most 0 \(got 5\)"):
+        env.cancel(5)
+    with pytest.raises(ValueError, match="ticket must be a whole number"):
+        env.cancel(0.0)
+
+
 def test_step_processes_one_event_and_reports_an_empty_heap():
     env = Environment()
     log = []
@@ -63,17 +144,46 @@ def test_step_processes_one_event_and_reports_an_empty_heap():
     assert env.peek() == math.inf
 
 
-@pytest.mark.parametrize("delay", [-1.0, float("nan")])
-def test_events_cannot_be_scheduled_in_the_past(delay):
-    with pytest.raises(ValueError, match="cannot happen in the past"):
+@pytest.mark.parametrize("delay", [-1.0, float("nan"), float("inf"), "1", None, True])
+def test_events_cannot_be_scheduled_in_the_past_or_never(delay):
+    with pytest.raises(ValueError, match=r"^delay must be a finite number of at least 0 .*cannot happen in the past"):
         Environment().schedule(delay, print)
+
+
+def test_an_int_delay_is_a_float_time():
+    env = Environment()
+    env.schedule(2, print)
+    assert env.peek() == 2.0 and isinstance(env.peek(), float)
+
+
+def test_a_callback_must_be_callable_when_scheduled_not_when_it_fires():
+    env = Environment()
+    with pytest.raises(ValueError, match=r"^callback must be a function"):
+        env.schedule(1.0, "print")
+    with pytest.raises(ValueError, match=r"^callback must be a function"):
+        env.feed([1.0], None)
+    assert env.pending == 0
+
+
+def test_schedule_at_names_the_time_it_was_given():
+    env = Environment()
+    env.run(until=5)
+    with pytest.raises(ValueError, match=r"^time must be a finite number of at least 5 \(got 1\)"):
+        env.schedule_at(1, print)
 
 
 def test_run_until_before_now_is_refused():
     env = Environment()
     env.run(until=5)
-    with pytest.raises(ValueError, match="at least the current time"):
+    with pytest.raises(ValueError, match=r"^until must be a finite number of at least 5 \(got 1\)"):
         env.run(until=1)
+
+
+@pytest.mark.parametrize("until", [float("inf"), float("nan"), "10", True])
+def test_run_refuses_an_until_that_is_not_a_time(until):
+    # until=None runs to exhaustion (bounded by max_events); inf would only be a slower spelling of it
+    with pytest.raises(ValueError, match=r"^until must be a finite number"):
+        Environment().run(until=until)
 
 
 def test_a_runaway_model_hits_the_event_bound_instead_of_hanging():
@@ -83,8 +193,15 @@ def test_a_runaway_model_hits_the_event_bound_instead_of_hanging():
         env.schedule(0.0, forever)
 
     env.schedule(0.0, forever)
-    with pytest.raises(SimulationLimitError, match="more than 1,000 events"):
+    with pytest.raises(SimulationLimitError, match="more than 1,000 events to run until no event is left"):
         env.run(max_events=1000)
+    assert env.events_processed == 1000
+
+
+@pytest.mark.parametrize("max_events", [0, -1, 10**9, 1.5, None])
+def test_the_event_bound_is_a_sensible_whole_number(max_events):
+    with pytest.raises(ValueError, match=r"^max_events must be a whole number"):
+        Environment().run(max_events=max_events)
 
 
 def test_feed_calls_back_at_each_time_and_stops_at_the_horizon():
@@ -95,11 +212,21 @@ def test_feed_calls_back_at_each_time_and_stops_at_the_horizon():
     assert seen == [0.5, 1.0, 1.0]
 
 
-def test_feed_refuses_times_that_go_backwards():
+@pytest.mark.parametrize("bad", [1.0, float("nan"), "3"])
+def test_feed_refuses_times_that_go_backwards_or_are_not_times(bad):
     env = Environment()
-    env.feed([2.0, 1.0], lambda: None)
-    with pytest.raises(ValueError, match="must not go backwards"):
+    env.feed([2.0, bad], lambda: None)
+    with pytest.raises(ValueError, match=r"^times must be a finite number of at least 2 .*never go backwards"):
         env.run()
+
+
+def test_an_arrival_at_infinity_never_happens():
+    env = Environment()
+    seen = []
+    env.feed([1.0, math.inf], lambda: seen.append(env.now))
+    env.run()
+    assert seen == [1.0]
+    assert env.now == 1.0 and env.pending == 1
 
 
 def test_streams_are_reproducible_and_independent_by_name():
@@ -108,6 +235,7 @@ def test_streams_are_reproducible_and_independent_by_name():
     assert stream(3, "a").random() != stream(4, "a").random()
 
 
-def test_a_seed_must_be_an_int():
-    with pytest.raises(TypeError, match="seed must be an int"):
-        stream("7")
+@pytest.mark.parametrize("seed", ["7", 1.5, None, True])
+def test_a_seed_must_be_a_whole_number(seed):
+    with pytest.raises(ValueError, match=r"^seed must be a whole number"):
+        stream(seed)

@@ -1,3 +1,7 @@
+import math
+import time
+
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -25,7 +29,7 @@ def test_c_servers_work_in_parallel():
     assert sorted(r.server for r in pool.records) == [0, 1, 2]
 
 
-def test_a_full_queue_drops_and_zero_capacity_means_no_waiting_room():
+def test_a_full_queue_rejects_and_zero_capacity_means_no_waiting_room():
     env = Environment()
     pool = ServerPool(env, servers=1, service=1.0, queue_capacity=0)
     assert pool.submit() == 0
@@ -101,19 +105,46 @@ def test_timeseries_bins_add_up_to_the_summary():
     assert sum(ts.rejected) == s.rejected
 
 
-def test_percentile_interpolates():
-    assert percentile([1, 2, 3, 4, 5], 0) == 1
-    assert percentile([1, 2, 3, 4, 5], 100) == 5
-    assert percentile([10, 20], 25) == 12.5
+@given(
+    values=st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=50),
+    q=st.floats(0, 100),
+)
+def test_percentile_interpolates_like_numpy(values, q):
+    assert percentile(values, q) == pytest.approx(float(np.percentile(values, q)), rel=1e-9, abs=1e-6)
+
+
+def test_an_unbounded_run_is_refused_at_once():
+    # Regression: run_pool(..., until=inf) never returned.
+    started = time.perf_counter()
+    with pytest.raises(ValueError, match=r"^until must be a positive number of at most 1e\+06 \(got inf\)"):
+        run_pool(Poisson(5), Exponential(10), until=math.inf)
+    assert time.perf_counter() - started < 5
+
+
+def test_service_times_given_per_job_are_checked_and_used():
+    env = Environment()
+    pool = ServerPool(env, servers=1, service=1.0)
+    pool.submit(service_time=0.25)
+    env.run()
+    assert pool.records[0].end == 0.25
+    with pytest.raises(ValueError, match=r"^service_time must be a number from 0"):
+        pool.submit(service_time=float("nan"))
+    with pytest.raises(ValueError, match=r"^on_done must be a function"):
+        pool.submit(on_done="print")
+    assert pool.submitted == 1  # a refused job never entered the pool
 
 
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        (dict(servers=0, service=1.0), "servers must be a whole number of at least 1"),
-        (dict(servers=1.5, service=1.0), "servers must be a whole number"),
-        (dict(servers=1, service=1.0, queue_capacity=-1), "queue_capacity must be"),
-        (dict(servers=1, service=1.0, speed=0), "speed must be a positive number"),
+        (dict(servers=0, service=1.0), "^servers must be a whole number of at least 1"),
+        (dict(servers=1.5, service=1.0), "^servers must be a whole number"),
+        (dict(servers=10**9, service=1.0), "^servers must be a whole number of at most 100,000"),
+        (dict(servers=1, service=1.0, queue_capacity=-1), "^queue_capacity must be a whole number of at least 0"),
+        (dict(servers=1, service=1.0, speed=0), "^speed must be a positive number"),
+        (dict(servers=1, service="fast"), "^service must be a Distribution or an int or a float"),
+        (dict(servers=1, service=float("nan")), r"^service must be a positive number .*\(got nan\)"),
+        (dict(servers=1, service=1.0, seed=None), "^seed must be a whole number"),
     ],
 )
 def test_bad_pool_settings_are_refused_with_the_fix(kwargs, message):

@@ -1,3 +1,5 @@
+import math
+
 import matplotlib.pyplot as plt
 import networkx as nx
 import pytest
@@ -17,12 +19,6 @@ def system():
     g.add_edge("gateway", "orders", flow=0)
     g.add_edge("gateway", "client", flow=25, style="dashed", colour=status_colour(429), label="429")
     return g
-
-
-def test_layered_layout_puts_layers_in_columns_and_is_stable():
-    pos = layered_layout([["a"], ["b", "c"]])
-    assert pos == {"a": (0.0, 0.5), "b": (1.0, 0.666667), "c": (1.0, 0.333333)}
-    assert layered_layout([["a"], ["b", "c"]]) == pos
 
 
 def test_edge_width_follows_flow_and_rejections_are_dashed(system):
@@ -49,9 +45,43 @@ def test_node_colour_follows_utilization(system):
 
 
 def test_a_node_without_position_is_a_clear_error(system):
-    with pytest.raises(ValueError, match="no position for nodes"):
-        draw_flow_graph(system, {"client": (0, 0)})
+    figures = plt.get_fignums()
+    with pytest.raises(ValueError, match=r"^pos must have an entry for every one of .*\(none for 'gateway', 'users'"):
+        draw_flow_graph(system, {"client": (0, 0), "orders": (1, 1)})
+    assert plt.get_fignums() == figures  # refused before any figure was made
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"flow": math.nan}, r"^flow must be a finite number of at least 0 \(got nan\): the count on edge 'a' → 'b'"),
+        ({"flow": -3}, r"^flow must be a finite number of at least 0"),
+        ({"flow": "many"}, r"^flow must be a finite number"),
+    ],
+)
+def test_an_edge_whose_flow_is_not_a_count_is_refused(change, message):
+    g = nx.DiGraph()
+    g.add_edge("a", "b", **change)
+    with pytest.raises(ValueError, match=message):
+        draw_flow_graph(g, {"a": (0, 0), "b": (1, 0)})
     plt.close("all")
+
+
+def test_a_node_whose_utilization_is_nan_is_refused():
+    g = nx.DiGraph()
+    g.add_node("a", utilization=math.nan)
+    with pytest.raises(ValueError, match=r"^utilization must be a finite number \(got nan\)"):
+        draw_flow_graph(g, {"a": (0, 0)})
+    plt.close("all")
+
+
+def test_it_draws_on_the_axes_it_is_given_and_titles_it():
+    fig, ax = plt.subplots()
+    g = nx.DiGraph([("a", "b")])
+    artists = draw_flow_graph(g, {"a": (0, 0), "b": (1, 0)}, ax=ax, title="two nodes")
+    assert artists["nodes"].axes is ax and ax.get_title() == "two nodes"
+    assert [t.get_text() for t in artists["labels"].values()] == ["a", "b"]
+    plt.close(fig)
 
 
 def test_status_colours_are_distinct_for_rejections():
