@@ -8,10 +8,14 @@
 (no timing metadata, no widget state); a cell may raise only when tagged ``raises-exception``.
 ``release`` regenerates every ``exercises/NN.ipynb`` from ``solutions/NN.ipynb``; ``--check`` writes
 nothing and fails, naming the file, when a committed exercise drifted from its solution.
-``grade`` matches each notebook to the solution with the same name, re-executes a stripped copy in a
-temporary folder (the learner's file is never written) with a per-cell and an overall time limit, and
-prints one row per question and a total per notebook; ``--hidden DIR`` adds an instructor's hidden
-checks, ``--json``/``--csv`` write the report. Exit status: 0 when everything passed, 1 otherwise.
+``grade`` matches each notebook to the solution with the same name and runs a stripped copy in a
+sandbox (the learner's file is never written) with a per-cell and an overall time limit and resource
+limits (``--memory``, ``--cpu``, ``--processes``); the notebook's ``check`` calls only record answers,
+which the grader asks for plain results on inputs drawn with a fresh seed (``--seed`` repeats a run)
+and judges in its own process. It prints one row per question, a total per notebook, the seed and the
+isolation in force; ``--hidden DIR`` adds an instructor's hidden checks, ``--questions DIR`` their own
+questions, ``--partial`` splits every question's points over its checks, ``--json``/``--csv`` write
+the report. Exit status: 0 when everything passed, 1 otherwise, 2 for a wrong option.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ __all__ = ["main"]
 
 
 def _parser() -> argparse.ArgumentParser:
-    from course.grading import AUTHOR_CELL_TIMEOUT, DEFAULT_CELL_TIMEOUT, DEFAULT_TIMEOUT
+    from course.grading import AUTHOR_CELL_TIMEOUT, DEFAULT_CELL_TIMEOUT, DEFAULT_TIMEOUT, Limits
 
     parser = argparse.ArgumentParser(
         prog="python -m course", description="Execute, release and grade the course's notebooks."
@@ -58,6 +62,31 @@ def _parser() -> argparse.ArgumentParser:
         "--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S", help="seconds per notebook (default 300)"
     )
     gr.add_argument("--jobs", type=int, default=1, metavar="N", help="notebooks graded at once (default 1)")
+    gr.add_argument("--questions", metavar="DIR", action="append", help="a folder of your own <domain>.py questions")
+    gr.add_argument("--seed", type=int, metavar="N", help="draw the checks with this seed (default: a fresh one)")
+    gr.add_argument("--partial", action="store_true", help="split every question's points over its checks")
+    limits = Limits()
+    gr.add_argument(
+        "--memory",
+        type=int,
+        default=limits.memory_mb,
+        metavar="MB",
+        help=f"memory per process (default {limits.memory_mb})",
+    )
+    gr.add_argument(
+        "--cpu",
+        type=int,
+        default=limits.cpu_seconds,
+        metavar="S",
+        help=f"CPU seconds per process (default {limits.cpu_seconds})",
+    )
+    gr.add_argument(
+        "--processes",
+        type=int,
+        default=limits.processes,
+        metavar="N",
+        help=f"processes per notebook (default {limits.processes})",
+    )
     return parser
 
 
@@ -95,14 +124,29 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{args.exercises}: {count} exercise notebook(s) {done} {args.solutions}")
         return 1 if problems else 0
 
-    if args.hidden is not None and not Path(args.hidden).is_dir():
-        print(f"error: --hidden {args.hidden} is not a folder", file=sys.stderr)
-        return 2
+    for option, folder in [("--hidden", args.hidden), *(("--questions", f) for f in args.questions or [])]:
+        if folder is not None and not Path(folder).is_dir():
+            print(f"error: {option} {folder} is not a folder", file=sys.stderr)
+            return 2
     if args.jobs < 1:
         print(f"error: --jobs must be at least 1 (got {args.jobs})", file=sys.stderr)
         return 2
+    try:
+        limits = grading.Limits(memory_mb=args.memory, cpu_seconds=args.cpu, processes=args.processes)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     report = grading.grade(
-        args.paths, args.solutions, args.hidden, cell_timeout=args.cell_timeout, timeout=args.timeout, jobs=args.jobs
+        args.paths,
+        args.solutions,
+        args.hidden,
+        cell_timeout=args.cell_timeout,
+        timeout=args.timeout,
+        jobs=args.jobs,
+        questions=args.questions,
+        seed=args.seed,
+        limits=limits,
+        partial=args.partial,
     )
     print(report.table())
     if args.json:

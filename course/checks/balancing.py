@@ -2,88 +2,119 @@
 state machine, a pool that keeps the p99 under a target, and predicting when a dead backend leaves rotation.
 
 Each question builds fresh inputs from a seeded `rng` and compares the learner's answer with the rule the
-lesson states (and the library implements), so a hard-coded answer does not pass.
+lesson states (and the library implements), so a hard-coded answer does not pass. Each check asks the answer
+for a plain result (`course.checks.asks`); the library code a question asks the learner to write is
+off-limits in the answer. The exercise's scenarios live in `course.checks.givens`.
 """
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Callable
+from typing import Any
 
 from ..balancing import (
-    BalancerScenario,
-    Candidate,
     ConsistentHashRing,
-    HealthCheck,
     HealthState,
-    Outage,
     Strategy,
-    Workload,
-    backend_pool,
     make_strategy,
     simulate,
     stable_hash,
 )
+from .asks import Step, attribute, call, drive, drives, method, probe
+from .givens import PLAN_RATES, PLAN_SPREAD, PLAN_TARGET, PLAN_UTILIZATION, detection_scenario, pool_scenario
+from .probes import balancer_scenario
 from .registry import Check, question
+from .verdict import close, raises
 
 __all__ = ["PLAN_SPREAD", "PLAN_TARGET", "PLAN_UTILIZATION", "detection_scenario", "pool_scenario"]
-
-PLAN_TARGET = 0.150  # seconds: the p99 the pool must stay under
-PLAN_UTILIZATION = 0.6  # every backend at least this busy on average: no over-provisioning
-PLAN_SPREAD = 0.5  # backend speeds from 0.5 to 1.5
-PLAN_RATES = (200, 240, 280, 320, 360, 400)
 
 
 # ---- 1. least connections ----------------------------------------------------------------------------------
 
 
-def _least(candidates):
-    best = None
-    for c in candidates:
-        if best is None or c.in_flight / c.weight < best.in_flight / best.weight:
-            best = c
+def _least(pool: list[tuple]) -> int:
+    """The position of the lowest in_flight / weight in a pool of (name, index, weight, in_flight), first on a tie."""
+    best = 0
+    for i, (_, _, weight, in_flight) in enumerate(pool):
+        if in_flight / weight < pool[best][3] / pool[best][2]:
+            best = i
     return best
 
 
-def _pool(*in_flight, weights=None) -> list[Candidate]:
+def _pool(*in_flight, weights=None) -> list[tuple]:
     weights = weights or [1] * len(in_flight)
-    return [Candidate(f"b{i}", i, w, n) for i, (n, w) in enumerate(zip(in_flight, weights, strict=True))]
+    return [(f"b{i}", i, w, n) for i, (n, w) in enumerate(zip(in_flight, weights, strict=True))]
 
 
-class _Picker(Strategy):
-    """A learner's `pick(candidates)` function as a strategy the simulator can run."""
+def _named(pool: list[tuple], name: str) -> Callable[[list], bool]:
+    """The pick names `name`: the candidate itself, or anything whose name (or text) is `name`."""
+
+    def named(got: list) -> bool:
+        picked = got[0]
+        if type(picked) is int:
+            return 0 <= picked < len(pool) and pool[picked][0] == name
+        return isinstance(picked, dict) and picked.get("name") == name
+
+    return named
+
+
+class _Replayed(Strategy):
+    """Replays the positions a learner's pick chose, in order, so the grader runs the balancer itself."""
 
     name = "your_pick"
 
-    def __init__(self, pick: Callable):
-        self._pick = pick
+    def __init__(self, trace: list):
+        self.trace, self.next = list(trace), 0
         super().__init__(0)
 
     def pick(self, candidates, request=None, now=0.0):
-        return self._pick(candidates)
+        where = self.trace[self.next] if self.next < len(self.trace) else None
+        self.next += 1
+        if type(where) is not int or not 0 <= where < len(candidates):
+            raise ValueError("your pick returned something that is not one of the candidates it was given")
+        return candidates[where]
 
 
-@question("balancing.least_connections", title="Least connections: pick a backend")
-def least_connections(pick: Callable, rng: random.Random):
+def _in_balancer(knobs: dict) -> Callable[[list], bool]:
+    def keeps_up(trace: list) -> bool:
+        sc = balancer_scenario(_Replayed(trace), knobs)
+        s = simulate(sc, until=knobs["until"], seed=knobs["seed"]).summary()
+        return s.rejected == 0 and s.p99 < 0.3
+
+    return keeps_up
+
+
+@question(
+    "balancing.least_connections",
+    title="Least connections: pick a backend",
+    off_limits=("course.balancing.LeastConnections", "course.balancing.make_strategy", "course.balancing.STRATEGIES"),
+)
+def least_connections(rng: random.Random):
     simple = _pool(4, 1, 2)
     yield Check(
         hint="with b0, b1, b2 holding 4, 1 and 2 requests in flight, pick b1 (the fewest)",
-        run=lambda: getattr(pick(simple), "name", pick(simple)) == "b1",
+        ask=probe("pick", [simple], text=f"pick({simple})"),
+        expect=_named(simple, "b1"),
+        shows="b1",
     )
     yield Check(
         hint="return the candidate itself (the Candidate object you were given), not its name or index",
-        run=lambda: pick(simple) is simple[1],
+        ask=probe("pick", [simple], text=f"pick({simple})"),
+        expect=[1],
+        shows="[1] (the position of b1, returned as the candidate itself)",
     )
     tied = _pool(3, 2, 1, 1)
     yield Check(
         hint="on a tie, pick the first of the tied backends in the list: with 3, 2, 1, 1 in flight that is b2",
-        run=lambda: pick(tied) is tied[2],
+        ask=probe("pick", [tied], text=f"pick({tied})"),
+        expect=[2],
     )
     weighted = _pool(4, 3, weights=[4, 1])
     yield Check(
         hint="compare in_flight / weight: b0 has 4 in flight with weight 4 (1 per unit), b1 has 3 with weight 1 (3)",
-        run=lambda: pick(weighted) is weighted[0],
+        ask=probe("pick", [weighted], text=f"pick({weighted})"),
+        expect=[0],
     )
     pools = []
     for _ in range(200):
@@ -93,44 +124,38 @@ def least_connections(pick: Callable, rng: random.Random):
         )
     yield Check(
         hint="on 200 random pools your pick differs from 'the lowest in_flight / weight, first on a tie'",
-        run=lambda: all(pick(p) is _least(p) for p in pools),
+        ask=probe("pick", pools, text=f"200 random pools, the first {pools[0]}"),
+        expect=[_least(p) for p in pools],
     )
-    seed = rng.randint(0, 1000)
+    knobs = {"backends": 5, "spread": 0.6, "rate": 320, "until": 20, "seed": rng.randint(0, 1000)}
     yield Check(
         hint="run inside the balancer on backends of speeds 0.4 to 1.6 at 80 % load, your pick should keep "
         "the p99 under 300 ms with nothing dropped (round robin gets about 1.9 s)",
-        run=lambda: _in_balancer(pick, seed),
+        ask=probe("balancer_trace", knobs, text=f"your pick as the balancer's strategy, seed {knobs['seed']}"),
+        expect=_in_balancer(knobs),
+        shows="no request dropped and a p99 under 300 ms",
         timeout=20,
     )
-
-
-def _in_balancer(pick: Callable, seed: int) -> bool:
-    sc = BalancerScenario(backends=backend_pool(5, spread=0.6), strategy=_Picker(pick), workload=Workload(rate=320))
-    s = simulate(sc, until=20, seed=seed).summary()
-    return s.dropped == 0 and s.p99 < 0.3
 
 
 # ---- 2. a hash ring's node_for -------------------------------------------------------------------------------
 
 
-def _owners(ring_class, nodes, vnodes, keys) -> bool:
-    mine, reference = ring_class(nodes, vnodes), ConsistentHashRing(nodes, vnodes)
-    return all(mine.node_for(k) == reference.node_for(k) for k in keys)
+def _owners(nodes: list[str], vnodes: int, keys: list[str]):
+    """Ask: a new ring ``ring_class(nodes, vnodes)``, then ``node_for(key)`` for each key."""
+    return drive((nodes, vnodes), [method("node_for", k) for k in keys])
 
 
-def _raises_lookup(ring_class) -> bool:
-    try:
-        ring_class([], 10).node_for("user:1")
-    except LookupError:
-        return True
-    return False
-
-
-@question("balancing.ring_node_for", title="Consistent hashing: node_for(key)")
-def ring_node_for(ring_class, rng: random.Random):
+@question(
+    "balancing.ring_node_for",
+    title="Consistent hashing: node_for(key)",
+    off_limits=("course.balancing.ConsistentHashRing", "course.balancing.ConsistentHash"),
+)
+def ring_node_for(rng: random.Random):
     yield Check(
         hint="on a ring with a single node, every key belongs to that node",
-        run=lambda: all(ring_class(["only"], 5).node_for(f"k{i}") == "only" for i in range(50)),
+        ask=_owners(["only"], 5, [f"k{i}" for i in range(50)]),
+        expect=["only"] * 50,
     )
     nodes = [f"cache-{c}" for c in "abc"]
     ring = ConsistentHashRing(nodes, 2)
@@ -138,67 +163,91 @@ def ring_node_for(ring_class, rng: random.Random):
     past = [k for k in (f"user:{i}" for i in range(5000)) if stable_hash(k) > top][:20]
     yield Check(
         hint="a key whose hash is past the last point wraps around: it belongs to the node of the FIRST point",
-        run=lambda: all(ring_class(nodes, 2).node_for(k) == ring.node_for(k) for k in past),
+        ask=_owners(nodes, 2, past),
+        expect=[ring.node_for(k) for k in past],
     )
     on_points = [f"{n}#{i}" for n in nodes for i in range(2)]  # these keys hash exactly onto the points
     yield Check(
         hint="a key that hashes exactly onto a point belongs to that point's node (the first point AT or after "
         "the key's hash, not strictly after): use bisect_left",
-        run=lambda: all(ring_class(nodes, 2).node_for(k) == k.split("#")[0] for k in on_points),
+        ask=_owners(nodes, 2, on_points),
+        expect=[k.split("#")[0] for k in on_points],
     )
     names = [f"node-{rng.randint(100, 999)}-{i}" for i in range(rng.randint(3, 8))]
     vnodes = rng.choice([1, 3, 10, 50, 100])
     keys = [f"key-{rng.randint(0, 10**9)}" for _ in range(2000)]
+    reference = ConsistentHashRing(names, vnodes)
     yield Check(
         hint=f"on a ring of {len(names)} nodes with {vnodes} points each, your owners differ from "
         "course.balancing.ConsistentHashRing for some of 2,000 random keys",
-        run=lambda: _owners(ring_class, names, vnodes, keys),
+        ask=_owners(names, vnodes, keys),
+        expect=[reference.node_for(k) for k in keys],
         timeout=10,
     )
     yield Check(
         hint="a ring with no nodes has no owner for any key: node_for should raise LookupError",
-        run=lambda: _raises_lookup(ring_class),
+        ask=_owners([], 10, ["user:1"]),
+        expect=raises("LookupError"),
     )
 
 
 # ---- 3. the fall/rise health state machine --------------------------------------------------------------------
 
 
-def _replay(make: Callable, fall: int, rise: int, results: list[bool]) -> list[tuple[bool, bool]]:
-    state = make(fall, rise)
-    return [(bool(state.observe(ok)), bool(state.up)) for ok in results]
+def _steps(results: list[bool], observed: bool = True) -> list[Step]:
+    """After each result: what observe(result) returned (unless not `observed`), then whether it is up."""
+    steps = []
+    for ok in results:
+        steps += [method("observe", ok, truthy=True, keep=observed), attribute("up", truthy=True)]
+    return steps
 
 
-def _reference(fall: int, rise: int, results: list[bool]) -> list[tuple[bool, bool]]:
-    state = HealthState(fall, rise)
-    return [(state.observe(ok), state.up) for ok in results]
+def _reference(fall: int, rise: int, results: list[bool], observed: bool = True) -> list[bool]:
+    state, out = HealthState(fall, rise), []
+    for ok in results:
+        flipped = state.observe(ok)
+        out += [bool(flipped), bool(state.up)] if observed else [bool(state.up)]
+    return out
 
 
 F, T = False, True
 
 
-@question("balancing.health_state", title="Health checks: the fall/rise state machine")
-def health_state(make: Callable, rng: random.Random):
-    yield Check(hint="a new backend starts up: make(3, 2).up should be True", run=lambda: make(3, 2).up is True)
+@question(
+    "balancing.health_state",
+    title="Health checks: the fall/rise state machine",
+    off_limits=("course.balancing.HealthState", "course.balancing.HealthCheck"),
+)
+def health_state(rng: random.Random):
+    yield Check(
+        hint="a new backend starts up: make(3, 2).up should be True", ask=drive((3, 2), [attribute("up")]), expect=[T]
+    )
     yield Check(
         hint="fall=3: two failed checks leave it up, the third marks it down, and observe returns True on that flip",
-        run=lambda: _replay(make, 3, 2, [F, F, F]) == [(F, T), (F, T), (T, F)],
+        ask=drive((3, 2), _steps([F, F, F])),
+        expect=[F, T, F, T, T, F],
+        shows="(observe, up) after each result: (False, True), (False, True), (True, False)",
     )
     yield Check(
         hint="failures must come in a row: F, F, T, F, F with fall=3 leaves the backend up",
-        run=lambda: [up for _, up in _replay(make, 3, 2, [F, F, T, F, F])] == [T] * 5,
+        ask=drive((3, 2), _steps([F, F, T, F, F], observed=False)),
+        expect=[T] * 5,
     )
     yield Check(
         hint="start counting afresh after a flip: fall=2, rise=2 and F, F, T leaves it down (one pass is not two)",
-        run=lambda: [up for _, up in _replay(make, 2, 2, [F, F, T])] == [T, F, F],
+        ask=drive((2, 2), _steps([F, F, T], observed=False)),
+        expect=[T, F, F],
     )
     yield Check(
         hint="a down backend comes back after `rise` passes in a row (rise=2: F, then T, T marks it up again)",
-        run=lambda: _replay(make, 1, 2, [F, T, T]) == [(T, F), (F, F), (T, T)],
+        ask=drive((1, 2), _steps([F, T, T])),
+        expect=[T, F, F, F, T, T],
+        shows="(observe, up) after each result: (True, False), (False, False), (True, True)",
     )
     yield Check(
         hint="passes must come in a row too: with rise=2, a down backend seeing T, F, T stays down",
-        run=lambda: [up for _, up in _replay(make, 1, 2, [F, T, F, T])] == [F] * 4,
+        ask=drive((1, 2), _steps([F, T, F, T], observed=False)),
+        expect=[F] * 4,
     )
     cases = []
     for _ in range(30):
@@ -206,18 +255,12 @@ def health_state(make: Callable, rng: random.Random):
         cases.append((fall, rise, [rng.random() < 0.6 for _ in range(60)]))
     yield Check(
         hint="on 30 random sequences of results your state machine disagrees with course.balancing.HealthState",
-        run=lambda: all(_replay(make, fall, rise, r) == _reference(fall, rise, r) for fall, rise, r in cases),
+        ask=drives([((fall, rise), _steps(r)) for fall, rise, r in cases]),
+        expect=[_reference(fall, rise, r) for fall, rise, r in cases],
     )
 
 
 # ---- 4. a pool that keeps the p99 under a target ---------------------------------------------------------------
-
-
-def pool_scenario(rate: float, strategy: str, backends: int) -> BalancerScenario:
-    """The exercise's pool: `backends` with speeds spread from 0.5 to 1.5, `rate` requests per second."""
-    return BalancerScenario(
-        backends=backend_pool(backends, spread=PLAN_SPREAD), strategy=strategy, workload=Workload(rate=rate)
-    )
 
 
 def _valid_plan(answer) -> bool:
@@ -226,71 +269,84 @@ def _valid_plan(answer) -> bool:
         make_strategy(strategy)
     except (TypeError, ValueError):
         return False
-    return isinstance(backends, int) and not isinstance(backends, bool) and backends >= 1
+    return type(strategy) is str and type(backends) is int and backends >= 1
 
 
 @question("balancing.plan_pool", title="Choose a strategy and a pool size for a p99 target")
-def plan_pool(plan: Callable, rng: random.Random):
+def plan_pool(rng: random.Random):
     rates = [rng.choice(PLAN_RATES[:2]), rng.choice(PLAN_RATES[-2:])]  # a small and a large pool: no one n fits both
     seed = rng.randint(0, 1000)
-    answers: dict[float, tuple] = {}
-    runs: dict[float, object] = {}
+    runs: dict[tuple, object] = {}
 
-    def answer(rate):
-        if rate not in answers:
-            answers[rate] = tuple(plan(rate))
-        return answers[rate]
+    def run(rate: float, answer) -> Any:
+        """The summary of 60 s of the planned pool at `rate`, or None for a plan that cannot run."""
+        if not _valid_plan(answer) or answer[1] > 100:  # more than 100 backends fails the budget check anyway
+            return None
+        strategy, backends = answer
+        if (rate, strategy, backends) not in runs:
+            runs[rate, strategy, backends] = simulate(
+                pool_scenario(rate, strategy, backends), until=60, seed=seed
+            ).summary()
+        return runs[rate, strategy, backends]
 
-    def run(rate):
-        if rate not in runs:
-            strategy, backends = answer(rate)
-            runs[rate] = simulate(pool_scenario(rate, strategy, backends), until=60, seed=seed).summary()
-        return runs[rate]
+    def busy_enough(rate: float) -> Callable:
+        return lambda answer: _valid_plan(answer) and rate / (80 * answer[1]) >= PLAN_UTILIZATION
+
+    def nothing_dropped(rate: float) -> Callable:
+        return lambda answer: (summary := run(rate, answer)) is not None and summary.rejected == 0
+
+    def fast_enough(rate: float) -> Callable:
+        return lambda answer: (summary := run(rate, answer)) is not None and summary.p99 < PLAN_TARGET
 
     for rate in rates:
         yield Check(
             hint="plan(rate) should return a pair (strategy name, number of backends), e.g. ('random', 4); "
             "the name must be one the balancer knows (see course.balancing.STRATEGIES)",
-            run=lambda rate=rate: _valid_plan(answer(rate)),
+            ask=call(rate),
+            expect=_valid_plan,
+            shows="a pair (strategy name, number of backends)",
             timeout=30,
         )
         yield Check(
             hint=f"at {rate} requests/s each backend must be at least {PLAN_UTILIZATION:.0%} busy on average, so "
             f"at most rate / ({80 * PLAN_UTILIZATION:g} requests/s) backends: you asked for too many",
-            run=lambda rate=rate: rate / (80 * answer(rate)[1]) >= PLAN_UTILIZATION,
+            ask=call(rate),
+            expect=busy_enough(rate),
+            shows=f"at most {int(rate // (80 * PLAN_UTILIZATION))} backends",
+            timeout=30,
         )
         yield Check(
             hint=f"at {rate} requests/s your pool dropped requests: some backend's queue overflowed (round robin "
             "and random overload the slowest backend, speed 0.5)",
-            run=lambda rate=rate: run(rate).dropped == 0,
-            timeout=20,
+            ask=call(rate),
+            expect=nothing_dropped(rate),
+            shows="no request dropped in 60 s",
+            timeout=30,
         )
         yield Check(
             hint=f"at {rate} requests/s your pool's p99 is above {PLAN_TARGET * 1000:.0f} ms: compare strategies "
             "with simulate(pool_scenario(...)) as the lesson did, and pick one that adapts to slow backends",
-            run=lambda rate=rate: run(rate).p99 < PLAN_TARGET,
-            timeout=20,
+            ask=call(rate),
+            expect=fast_enough(rate),
+            shows=f"a p99 under {PLAN_TARGET * 1000:.0f} ms",
+            timeout=30,
         )
 
 
 # ---- 5. predict, then run -------------------------------------------------------------------------------------
 
 
-def detection_scenario() -> BalancerScenario:
-    """The exercise's outage: 3 backends, 60 requests/s, checks every 2 s (fall 2, timeout 0.5 s), b1 dies at 7.5 s."""
-    return BalancerScenario(
-        backends=3,
-        workload=Workload(rate=60),
-        health=HealthCheck(interval=2.0, fall=2, rise=2, timeout=0.5),
-        failures=(Outage("b1", at=7.5),),
-    )
-
-
-@question("balancing.predict_detection", title="Predict when a dead backend leaves rotation")
-def predict_detection(predicted: Callable):
+@question(
+    "balancing.predict_detection",
+    title="Predict when a dead backend leaves rotation",
+    off_limits=("course.balancing.simulate", "course.checks.balancing.detection_scenario"),
+)
+def predict_detection():
     actual = simulate(detection_scenario(), until=20).outages[0].marked_down
     yield Check(
         hint="not yet: probes start at t = 0 and repeat every 2 s; a probe of a dead backend fails when its "
         "0.5 s timeout runs out; fall = 2 failed probes in a row take the backend out",
-        run=lambda: math.isclose(float(predicted()), actual, abs_tol=1e-9),
+        ask=call(),
+        expect=close(actual, rel=0, abs=1e-9),
+        reveal=False,
     )

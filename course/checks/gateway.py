@@ -1,7 +1,9 @@
 """Questions for exercises/01_api_gateway.ipynb: routing, the token bucket, cache TTLs, predicting 429s.
 
 Each question builds fresh inputs from a seeded `rng` and compares the learner's answer with the
-rule the lesson states (and the library implements), so a hard-coded answer does not pass.
+rule the lesson states (and the library implements), so a hard-coded answer does not pass. Each
+check asks the answer for a plain result (`course.checks.asks`); the library code a question asks
+the learner to write is off-limits in the answer.
 """
 
 from __future__ import annotations
@@ -11,40 +13,57 @@ from collections.abc import Callable
 
 from ..gateway import Cache, TokenBucket
 from ..sim import Poisson
+from .asks import call, drive, method
 from .registry import Check, question
+from .verdict import close
 
 __all__ = ["burst_then_trickle", "count_429s"]
 
 
-@question("gateway.match_path", title="Match a path against a route pattern with parameters")
-def match_path(match: Callable, rng: random.Random):
+ROUTING = ("course.gateway.Route", "course.gateway.RouteTable", "course.gateway.split_path")
+LIMITERS = (
+    "course.gateway.TokenBucket",
+    "course.gateway.FixedWindow",
+    "course.gateway.SlidingWindowLog",
+    "course.gateway.SlidingWindowCounter",
+    "course.gateway.RateLimiter",
+    "course.gateway.make_limiter",
+    "course.gateway.LIMITERS",
+)
+
+
+@question("gateway.match_path", title="Match a path against a route pattern with parameters", off_limits=ROUTING)
+def match_path(rng: random.Random):
     user, order = rng.randint(100, 999), rng.randint(1000, 9999)
     yield Check(
         hint=f"match('/users/{{id}}', '/users/{user}') should return {{'id': '{user}'}}",
-        run=lambda: match("/users/{id}", f"/users/{user}") == {"id": str(user)},
+        ask=call("/users/{id}", f"/users/{user}"),
+        expect={"id": str(user)},
     )
     yield Check(
         hint="a pattern without parameters matches its own path with an empty dict {} (not None)",
-        run=lambda: match("/health", "/health") == {},
+        ask=call("/health", "/health"),
+        expect={},
     )
     yield Check(
         hint=f"'/orders/{order}' must not match '/users/{{id}}': literal segments have to be equal",
-        run=lambda: match("/users/{id}", f"/orders/{order}") is None,
+        ask=call("/users/{id}", f"/orders/{order}"),
+        expect=None,
     )
     yield Check(
         hint=f"'/users/{user}/orders' has more segments than '/users/{{id}}', so it must not match (None)",
-        run=lambda: match("/users/{id}", f"/users/{user}/orders") is None,
+        ask=call("/users/{id}", f"/users/{user}/orders"),
+        expect=None,
     )
     yield Check(
         hint="'/users' has fewer segments than '/users/{id}', so it must not match (None)",
-        run=lambda: match("/users/{id}", "/users") is None,
+        ask=call("/users/{id}", "/users"),
+        expect=None,
     )
     yield Check(
         hint=f"every parameter is captured: '/users/{user}/orders/{order}' gives both user and order",
-        run=lambda: (
-            match("/users/{user}/orders/{order}", f"/users/{user}/orders/{order}")
-            == {"user": str(user), "order": str(order)}
-        ),
+        ask=call("/users/{user}/orders/{order}", f"/users/{user}/orders/{order}"),
+        expect={"user": str(user), "order": str(order)},
     )
 
 
@@ -53,23 +72,32 @@ def _replay(bucket_factory: Callable, times: list[float]) -> list[bool]:
     return [bool(bucket.allow(t)) for t in times]
 
 
-@question("gateway.token_bucket", title="Token bucket: allow(now)")
-def token_bucket(make: Callable, rng: random.Random):
+def _requests(capacity: int, rate: float, times: list[float]):
+    """Ask: a new bucket ``make(capacity, rate)``, then ``allow(t)`` for each time (each answer read as a bool)."""
+    return drive((capacity, rate), [method("allow", t, truthy=True) for t in times])
+
+
+@question("gateway.token_bucket", title="Token bucket: allow(now)", off_limits=LIMITERS)
+def token_bucket(rng: random.Random):
     yield Check(
         hint="a new bucket of capacity 3 is full: 3 requests at t=0 pass and the 4th is refused",
-        run=lambda: _replay(lambda: make(3, 1.0), [0.0] * 4) == [True, True, True, False],
+        ask=_requests(3, 1.0, [0.0] * 4),
+        expect=[True, True, True, False],
     )
     yield Check(
         hint="a bucket refilling 2 tokens/s holds half a token 0.25 s after it emptied (refuse) and one at 0.5 s",
-        run=lambda: _replay(lambda: make(1, 2.0), [0.0, 0.25, 0.5]) == [True, False, True],
+        ask=_requests(1, 2.0, [0.0, 0.25, 0.5]),
+        expect=[True, False, True],
     )
     yield Check(
         hint="a refused request costs nothing: capacity 1, rate 1/s, requests at 0, 0.5 and 1.0 s give T, F, T",
-        run=lambda: _replay(lambda: make(1, 1.0), [0.0, 0.5, 1.0]) == [True, False, True],
+        ask=_requests(1, 1.0, [0.0, 0.5, 1.0]),
+        expect=[True, False, True],
     )
     yield Check(
         hint="tokens never exceed the capacity: after 100 s idle, a bucket of capacity 2 lets only 2 through",
-        run=lambda: _replay(lambda: make(2, 10.0), [0.0, 0.0, 100.0, 100.0, 100.0]) == [True, True, True, True, False],
+        ask=_requests(2, 10.0, [0.0, 0.0, 100.0, 100.0, 100.0]),
+        expect=[True, True, True, True, False],
     )
     # A longer random workload; times are multiples of 1/8 s, exact in binary floating point.
     capacity, rate = rng.randint(2, 6), rng.choice([0.5, 1.0, 2.0, 4.0])
@@ -81,7 +109,8 @@ def token_bucket(make: Callable, rng: random.Random):
     yield Check(
         hint=f"on 200 random requests (capacity {capacity}, rate {rate}/s) your bucket disagrees with the rule "
         "min(capacity, tokens + elapsed * rate); replay them with course.gateway.TokenBucket to compare",
-        run=lambda: _replay(lambda: make(capacity, rate), times) == expected,
+        ask=_requests(capacity, rate, times),
+        expect=expected,
     )
 
 
@@ -94,25 +123,40 @@ def _hit_ratio(ttl: float, rate: float, requests: int, seed: int) -> float:
     return cache.stats.hit_ratio
 
 
+def _reaches(h: float, r: float, seed: int) -> Callable[[float], bool]:
+    def reaches(ttl: float) -> bool:
+        if type(ttl) not in (int, float) or not 0 <= ttl < 1e9:
+            return False
+        return abs(_hit_ratio(ttl, r, 20_000, seed) - h) < 0.02
+
+    return reaches
+
+
 @question("gateway.ttl_for_hit_ratio", title="Choose the TTL that reaches a target hit ratio")
-def ttl_for_hit_ratio(ttl_for: Callable, rng: random.Random):
+def ttl_for_hit_ratio(rng: random.Random):
     yield Check(
         hint="at 2 requests/s, an 80% hit ratio needs a TTL of 2 s: each miss is followed by r*T hits on average",
-        run=lambda: abs(ttl_for(0.8, 2.0) - 2.0) < 1e-9,
+        ask=call(0.8, 2.0),
+        expect=close(2.0, rel=0, abs=1e-9),
     )
     yield Check(
         hint="a hit ratio of 0 needs no caching at all: the TTL is 0",
-        run=lambda: abs(ttl_for(0.0, 5.0)) < 1e-9,
+        ask=call(0.0, 5.0),
+        expect=close(0.0, rel=0, abs=1e-9),
     )
     h, r = rng.choice([0.5, 0.6, 0.75, 0.9]), rng.choice([0.5, 1.0, 4.0, 10.0])
+    want = h / (r * (1 - h))
     yield Check(
         hint=f"for a {h:.0%} hit ratio at {r:g} requests/s, solve h = rT / (1 + rT) for T",
-        run=lambda: abs(ttl_for(h, r) - h / (r * (1 - h))) < 1e-6 * (1 + h / (r * (1 - h))),
+        ask=call(h, r),
+        expect=close(want, rel=0, abs=1e-6 * (1 + want)),
     )
     seed = rng.randint(0, 10_000)
     yield Check(
         hint=f"simulated with course.gateway.Cache, your TTL for {h:.0%} at {r:g}/s should reach it (within 2 points)",
-        run=lambda: abs(_hit_ratio(ttl_for(h, r), r, 20_000, seed) - h) < 0.02,
+        ask=call(h, r),
+        expect=_reaches(h, r, seed),
+        shows=f"a TTL whose simulated hit ratio is {h:.0%} ± 2 points",
         timeout=10,
     )
 
@@ -128,11 +172,12 @@ def count_429s(times: list[float], capacity: int = 10, rate: float = 5.0) -> int
     return sum(not bucket.allow(t) for t in times)
 
 
-@question("gateway.predict_429s", title="Predict the 429s before running it")
-def predict_429s(predicted: Callable):
-    actual = count_429s(burst_then_trickle())
+@question("gateway.predict_429s", title="Predict the 429s before running it", off_limits=("course.gateway.*",))
+def predict_429s():
     yield Check(
         hint="not yet: the bucket starts full (10 tokens), the burst empties it, and then it refills half a token "
         "every 0.1 s, so only every other request of the trickle finds a whole token",
-        run=lambda: predicted() == actual,
+        ask=call(),
+        expect=count_429s(burst_then_trickle()),
+        reveal=False,
     )

@@ -1,7 +1,9 @@
 """Questions for exercises/04_streams.ipynb: the range assignor, consumer lag, tumbling counts, sizing, a rebalance.
 
 Each question builds fresh inputs from a seeded `rng` and compares the learner's answer with the
-rule the lesson states (and `course.streams` implements), so a hard-coded answer does not pass.
+rule the lesson states (and `course.streams` implements), so a hard-coded answer does not pass. Each
+check asks the answer for a plain result (`course.checks.asks`); the library code a question asks
+the learner to write is off-limits in the answer.
 """
 
 from __future__ import annotations
@@ -9,8 +11,10 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable
+from typing import Any
 
 from ..streams import assign, rebalance_diff, tumbling_window
+from .asks import call, calls
 from .registry import Check, question
 
 __all__ = ["LEAVE_EXAMPLE", "actual_moves", "library_range", "rides_per_window"]
@@ -22,48 +26,67 @@ def library_range(partitions: int, members: list[str]) -> dict[str, list[int]]:
     return {m: [p for _, p in owned] for m, owned in result.items()}
 
 
-def _same(answer, expected: dict[str, list[int]]) -> bool:
-    if not isinstance(answer, dict) or set(answer) != set(expected):
-        return False
-    return all(list(answer[m]) == expected[m] for m in expected)
+def _same(expected: dict[str, list[int]]) -> Callable[[object], bool]:
+    def same_owners(answer: object) -> bool:
+        if not isinstance(answer, dict) or set(answer) != set(expected):
+            return False
+        return all(isinstance(answer[m], (list, tuple)) and list(answer[m]) == expected[m] for m in expected)
+
+    return same_owners
 
 
-@question("streams.range_assign", title="Implement Kafka's range assignor for one topic")
-def range_assign(assign_range: Callable, rng: random.Random):
+ASSIGNORS = ("course.streams.assign", "course.streams.assigner_for", "course.streams.ConsumerGroup")
+
+
+@question("streams.range_assign", title="Implement Kafka's range assignor for one topic", off_limits=ASSIGNORS)
+def range_assign(rng: random.Random):
     three = ["c0", "c1", "c2"]
     yield Check(
         hint="6 partitions over c0, c1, c2 should give {'c0': [0, 1], 'c1': [2, 3], 'c2': [4, 5]}",
-        run=lambda: _same(assign_range(6, three), library_range(6, three)),
+        ask=call(6, three),
+        expect=_same(library_range(6, three)),
+        shows=str(library_range(6, three)),
     )
     yield Check(
         hint="with 7 partitions and 3 members, the first 7 % 3 = 1 member gets one extra: c0 [0, 1, 2], "
         "c1 [3, 4], c2 [5, 6]",
-        run=lambda: _same(assign_range(7, three), library_range(7, three)),
+        ask=call(7, three),
+        expect=_same(library_range(7, three)),
+        shows=str(library_range(7, three)),
     )
     yield Check(
         hint="members are sorted by id before dealing: assign_range(4, ['c1', 'c0']) gives c0 [0, 1] and c1 [2, 3]",
-        run=lambda: _same(assign_range(4, ["c1", "c0"]), library_range(4, ["c0", "c1"])),
+        ask=call(4, ["c1", "c0"]),
+        expect=_same(library_range(4, ["c0", "c1"])),
+        shows=str(library_range(4, ["c0", "c1"])),
     )
     yield Check(
         hint="with more members than partitions, the extra members are listed with an empty list: "
         "assign_range(2, ['c0', 'c1', 'c2']) has 'c2': []",
-        run=lambda: _same(assign_range(2, three), library_range(2, three)),
+        ask=call(2, three),
+        expect=_same(library_range(2, three)),
+        shows=str(library_range(2, three)),
     )
     eleven = [f"c{i}" for i in range(11)]
     rng.shuffle(eleven)
     yield Check(
         hint="ids are sorted as strings, as Kafka does: 'c10' comes before 'c2', so with 12 partitions "
         "over c0..c10, c10 gets partition 3",
-        run=lambda: _same(assign_range(12, list(eleven)), library_range(12, eleven)),
+        ask=call(12, list(eleven)),
+        expect=_same(library_range(12, eleven)),
+        shows=str(library_range(12, eleven)),
     )
     cases = []
     for _ in range(20):
         members = rng.sample([f"{rng.choice('abc')}{i}" for i in range(30)], rng.randint(1, 9))
         cases.append((rng.randint(1, 24), members))
+    wants = [_same(library_range(n, ms)) for n, ms in cases]
     yield Check(
         hint="on 20 random groups your assignment differs from course.streams.assign('range', ...): member i "
         "of k (sorted) starts at (n // k) * i + min(i, n % k)",
-        run=lambda: all(_same(assign_range(n, list(ms)), library_range(n, ms)) for n, ms in cases),
+        ask=calls([(n, list(ms)) for n, ms in cases]),
+        expect=lambda answers: len(answers) == len(wants) and all(w(a) for w, a in zip(wants, answers, strict=True)),
+        shows="course.streams.assign('range', ...) for each group",
     )
 
 
@@ -71,29 +94,25 @@ def _lag(end_offsets: list[int], committed: dict[int, int], assignment: dict[str
     return {m: sum(end_offsets[p] - committed.get(p, 0) for p in owned) for m, owned in assignment.items()}
 
 
-def _no_key_error(run: Callable[[], bool]) -> bool:
-    """Run a check, counting a KeyError as a plain failure so the learner reads the hint that explains it."""
-    try:
-        return run()
-    except KeyError:
-        return False
-
-
-@question("streams.consumer_lag", title="Compute each consumer's lag")
-def consumer_lag(lag_of: Callable, rng: random.Random):
+@question("streams.consumer_lag", title="Compute each consumer's lag", off_limits=("course.streams.ConsumerGroup",))
+def consumer_lag(rng: random.Random):
     yield Check(
         hint="lag is end offset minus committed offset: ends [10, 7], committed {0: 4, 1: 7}, c0 owning both "
         "gives {'c0': 6}",
-        run=lambda: lag_of([10, 7], {0: 4, 1: 7}, {"c0": [0, 1]}) == {"c0": 6},
+        ask=call([10, 7], {0: 4, 1: 7}, {"c0": [0, 1]}),
+        expect={"c0": 6},
     )
     yield Check(
         hint="a partition the group never committed is missing from `committed` (a KeyError?): its committed "
         "offset is 0, so all its records are lag",
-        run=lambda: _no_key_error(lambda: lag_of([5, 3], {0: 5}, {"c0": [0], "c1": [1]}) == {"c0": 0, "c1": 3}),
+        ask=call([5, 3], {0: 5}, {"c0": [0], "c1": [1]}),
+        expect={"c0": 0, "c1": 3},
+        hint_on=("KeyError",),
     )
     yield Check(
         hint="an idle consumer (it owns no partition) is still in the answer, with lag 0",
-        run=lambda: lag_of([4], {0: 1}, {"c0": [0], "c1": []}) == {"c0": 3, "c1": 0},
+        ask=call([4], {0: 1}, {"c0": [0], "c1": []}),
+        expect={"c0": 3, "c1": 0},
     )
     partitions = rng.randint(4, 12)
     ends = [rng.randint(0, 500) for _ in range(partitions)]
@@ -104,10 +123,8 @@ def consumer_lag(lag_of: Callable, rng: random.Random):
     yield Check(
         hint=f"on a random group ({len(members)} consumers, {partitions} partitions) your lags differ from "
         "the sum over each consumer's partitions of end offset - committed offset",
-        run=lambda: (
-            lag_of(list(ends), dict(committed), {m: list(v) for m, v in assignment.items()})
-            == _lag(ends, committed, assignment)
-        ),
+        ask=call(list(ends), dict(committed), {m: list(v) for m, v in assignment.items()}),
+        expect=_lag(ends, committed, assignment),
     )
 
 
@@ -120,32 +137,46 @@ def rides_per_window(rides: list[tuple[float, str]], size: float) -> dict[tuple[
     return counts
 
 
-@question("streams.tumbling_counts", title="Count rides per city in tumbling windows")
-def tumbling_counts(count: Callable, rng: random.Random):
+@question(
+    "streams.tumbling_counts",
+    title="Count rides per city in tumbling windows",
+    off_limits=(
+        "course.streams.tumbling_window",
+        "course.streams.Tumbling",
+        "course.streams.count_window",
+        "course.streams.count_by_key",
+    ),
+)
+def tumbling_counts(rng: random.Random):
     yield Check(
         hint="each city is counted on its own: [(1, 'paris'), (2, 'rome')] gives two keys, each with 1",
-        run=lambda: count([(1, "paris"), (2, "rome")], 60) == {("paris", 0): 1, ("rome", 0): 1},
+        ask=call([(1, "paris"), (2, "rome")], 60),
+        expect={("paris", 0): 1, ("rome", 0): 1},
     )
     yield Check(
         hint="rides at 5 s and 59 s are both in [0, 60): [(5, 'paris'), (59, 'paris')] gives {('paris', 0): 2}",
-        run=lambda: count([(5, "paris"), (59, "paris")], 60) == {("paris", 0): 2},
+        ask=call([(5, "paris"), (59, "paris")], 60),
+        expect={("paris", 0): 2},
     )
     yield Check(
         hint="windows are half-open, [start, start + size): a ride at exactly 60 s belongs to the window "
         "starting at 60, not the one starting at 0",
-        run=lambda: count([(60, "lyon")], 60) == {("lyon", 60): 1},
+        ask=call([(60, "lyon")], 60),
+        expect={("lyon", 60): 1},
     )
     yield Check(
         hint="start = ts - (ts mod size) with a floored mod: a ride at -1 s is in [-60, 0), start -60 "
         "(int() rounds toward zero; use // or %)",
-        run=lambda: count([(-1, "oslo")], 60) == {("oslo", -60): 1},
+        ask=call([(-1, "oslo")], 60),
+        expect={("oslo", -60): 1},
     )
     cities = ["paris", "lyon", "rome", "oslo"]
     size = rng.choice([10, 30, 60])
-    rides = [(rng.randint(-120, 600), rng.choice(cities)) for _ in range(200)]
+    rides: list[tuple[float, str]] = [(rng.randint(-120, 600), rng.choice(cities)) for _ in range(200)]
     yield Check(
         hint=f"on 200 random rides with {size} s windows your counts differ from course.streams.tumbling_window's",
-        run=lambda: count(list(rides), size) == rides_per_window(rides, size),
+        ask=call(list(rides), size),
+        expect=rides_per_window(rides, size),
     )
 
 
@@ -155,30 +186,34 @@ def _plan(target: float, consumer_rate: float, partition_rate: float) -> tuple[i
 
 
 @question("streams.plan_capacity", title="Choose partitions and consumers for a target throughput")
-def plan_capacity(plan: Callable, rng: random.Random):
+def plan_capacity(rng: random.Random):
     yield Check(
         hint="1,000 rides/s with consumers of 300/s needs 4 consumers (3 would only do 900/s); a partition "
         "takes 500/s, so 2 would do for writes, but 4 consumers need 4 partitions: (4, 4)",
-        run=lambda: tuple(plan(1000, 300, 500)) == (4, 4),
+        ask=call(1000, 300, 500),
+        expect=(4, 4),
     )
     yield Check(
         hint="a consumer with no partition does nothing, so partitions >= consumers; and writes need "
         "target / partition_rate partitions: plan(1000, 500, 100) is (10, 2)",
-        run=lambda: tuple(plan(1000, 500, 100)) == (10, 2),
+        ask=call(1000, 500, 100),
+        expect=(10, 2),
     )
     yield Check(
         hint="round up, not down: 450 rides/s at 100/s per consumer needs 5 consumers",
-        run=lambda: tuple(plan(450, 100, 1000)) == (5, 5),
+        ask=call(450, 100, 1000),
+        expect=(5, 5),
     )
     cases = [(rng.randint(1, 200) * 50, rng.choice([50, 80, 120, 250]), rng.choice([100, 300, 1000])) for _ in range(8)]
     yield Check(
         hint="on random targets your answer is not the smallest (partitions, consumers) that keeps up: consumers "
         "= ceil(target / consumer_rate), partitions = max(consumers, ceil(target / partition_rate))",
-        run=lambda: all(tuple(plan(t, c, p)) == _plan(t, c, p) for t, c, p in cases),
+        ask=calls(cases),
+        expect=[_plan(t, c, p) for t, c, p in cases],
     )
 
 
-LEAVE_EXAMPLE = {"partitions": 7, "before": ["c0", "c1", "c2"], "after": ["c1", "c2"]}
+LEAVE_EXAMPLE: dict[str, Any] = {"partitions": 7, "before": ["c0", "c1", "c2"], "after": ["c1", "c2"]}
 
 
 def actual_moves() -> dict[str, set[int]]:
@@ -192,24 +227,40 @@ def actual_moves() -> dict[str, set[int]]:
     return out
 
 
-@question("streams.predict_moves", title="Predict which partitions move when a consumer leaves")
-def predict_moves(predicted: Callable):
+def _moves_of(strategy: str, want: set[int]) -> Callable[[object], bool]:
+    return lambda predicted: set(predicted[strategy]) == want  # type: ignore[index]
+
+
+@question(
+    "streams.predict_moves",
+    title="Predict which partitions move when a consumer leaves",
+    off_limits=("course.streams.*",),
+)
+def predict_moves():
     actual = actual_moves()
     yield Check(
         hint="return a dict with the keys 'range', 'roundrobin' and 'sticky', each a set of partition numbers",
-        run=lambda: isinstance(predicted(), dict) and set(predicted()) == set(actual),
+        ask=call(),
+        expect=lambda predicted: isinstance(predicted, dict) and set(predicted) == set(actual),
+        shows="a dict with the keys 'range', 'roundrobin' and 'sticky'",
     )
     yield Check(
         hint="range: re-deal 7 partitions over c1, c2 (c1 gets 0-3, c2 4-6) and compare with before: c0's "
         "partitions move, and so does one of c1's",
-        run=lambda: set(predicted()["range"]) == actual["range"],
+        ask=call(),
+        expect=_moves_of("range", actual["range"]),
+        reveal=False,
     )
     yield Check(
         hint="round robin: deal 0..6 alternately to c1 and c2 and compare with before: most partitions change "
         "hands, even ones whose owner stayed",
-        run=lambda: set(predicted()["roundrobin"]) == actual["roundrobin"],
+        ask=call(),
+        expect=_moves_of("roundrobin", actual["roundrobin"]),
+        reveal=False,
     )
     yield Check(
         hint="sticky keeps every partition whose owner is still there, if balance allows: only c0's move",
-        run=lambda: set(predicted()["sticky"]) == actual["sticky"],
+        ask=call(),
+        expect=_moves_of("sticky", actual["sticky"]),
+        reveal=False,
     )

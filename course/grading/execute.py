@@ -17,6 +17,8 @@ Taught in CONTRIBUTING.md ("Notebooks").
 
 from __future__ import annotations
 
+import contextlib
+import json
 import math
 import os
 import sys
@@ -29,6 +31,7 @@ from typing import Any
 import nbformat
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import ensure_async, run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
@@ -41,6 +44,7 @@ __all__ = [
     "execute_cells",
     "execute_notebook",
     "first_line",
+    "parse_notebook",
     "read_notebook",
     "run_notebook",
     "strip_outputs",
@@ -71,20 +75,49 @@ class _ThisPython(KernelSpecManager):
         return KernelSpec(argv=argv, display_name=KERNELSPEC["display_name"], language="python")
 
 
-def read_notebook(path: str | Path) -> nbformat.NotebookNode:
-    """Read and validate a notebook as nbformat 4, or raise `NotebookFormatError` saying what is wrong."""
+def parse_notebook(text: str) -> nbformat.NotebookNode:
+    """Parse and validate notebook text as nbformat 4, or raise `NotebookFormatError` saying what is wrong.
+
+    The message never quotes the text itself (a "notebook" may be any file a learner pointed at).
+
+    >>> parse_notebook("root:x:0:0:root:/root:/bin/bash")
+    Traceback (most recent call last):
+    ...
+    course.grading.execute.NotebookFormatError: not a valid notebook (not JSON: Expecting value at line 1, column 1)
+    """
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise NotebookFormatError(
+            f"not a valid notebook (not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno})"
+        ) from None
+    except (ValueError, RecursionError) as exc:
+        raise NotebookFormatError(f"not a valid notebook (not JSON: {type(exc).__name__})") from None
+    if not isinstance(data, dict):
+        raise NotebookFormatError(f"not a valid notebook (JSON {type(data).__name__}, not an object)")
+    try:
         with warnings.catch_warnings():  # a missing cell id is fixed on reading: no need to warn about it
             warnings.simplefilter("ignore")
             nb = nbformat.reads(text, as_version=4)
             nbformat.validate(nb)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise NotebookFormatError(f"cannot read {path}: {exc}") from None
-    except Exception as exc:  # nbformat raises JSON errors, NotJSONError, ValidationError and friends
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise NotebookFormatError(f"not a valid notebook ({type(exc).__name__}: {message[:160]})") from None
+    except Exception as exc:  # nbformat raises NotJSONError, ValidationError and friends, some quoting the text
+        where = "/".join(str(p) for p in getattr(exc, "absolute_path", []) or [])
+        at = f" at {where}" if where else ""
+        raise NotebookFormatError(
+            f"not a valid notebook ({type(exc).__name__}{at}: it breaks the nbformat schema)"
+        ) from None
     return nb
+
+
+def read_notebook(path: str | Path) -> nbformat.NotebookNode:
+    """Read and validate a notebook as nbformat 4, or raise `NotebookFormatError` saying what is wrong."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise NotebookFormatError(
+            f"cannot read {path}: {getattr(exc, 'strerror', None) or type(exc).__name__}"
+        ) from None
+    return parse_notebook(text)
 
 
 def write_notebook(nb: nbformat.NotebookNode, path: str | Path) -> None:
@@ -153,6 +186,11 @@ def run_notebook(
     on_kernel: Callable[[int | None], None] | None = None,
     on_cell: Callable[[int, dict[str, Any]], None] | None = None,
     on_timeout: Callable[[int], None] | None = None,
+    more_cells: Callable[[], list[Any]] | None = None,
+    kernels: KernelSpecManager | None = None,
+    sockets: str | Path | None = None,
+    start: dict[str, Any] | None = None,
+    client_class: type[NotebookClient] = NotebookClient,
 ) -> list[int]:
     """Execute `nb` in place in a fresh kernel started in `cwd`; return the indices of the cells that timed out.
 
@@ -160,16 +198,20 @@ def run_notebook(
     error named `TIMEOUT_ERROR`; execution moves on without waiting for the kernel's reply, which never
     comes when the interrupt lands just as the cell finishes. Without `allow_errors`, only cells tagged
     ``raises-exception`` may raise. `on_kernel(pid)` is called once the kernel runs, `on_cell(index, cell)`
-    before each cell, `on_timeout(index)` after a cell timed out.
+    before each cell, `on_timeout(index)` after a cell timed out. After the last cell, `more_cells()` may
+    return cells to append and run in the same kernel (it is called again until it returns none).
+    `kernels` starts the kernel another way (the grader's sandbox), in the folder `sockets` for its
+    local sockets, with `start` passed to the kernel's launch (its ``env``, ``stdout``, ``stderr``).
     """
     # Local sockets in a private folder: no TCP port open to other users, no "unencrypted TCP" warning.
-    sockets = tempfile.TemporaryDirectory(prefix="course-kernel-")
+    own = tempfile.TemporaryDirectory(prefix="course-kernel-") if sockets is None else None
+    folder = own.name if own is not None else str(sockets)
     km = AsyncKernelManager(
         kernel_name="python3",
-        kernel_spec_manager=_ThisPython(),
+        kernel_spec_manager=kernels or _ThisPython(),
         transport="ipc",
-        ip=os.path.join(sockets.name, "kernel"),
-        connection_file=os.path.join(sockets.name, "kernel.json"),
+        ip=os.path.join(folder, "kernel"),
+        connection_file=os.path.join(folder, "kernel.json"),
     )
     timed_out: list[int] = []
 
@@ -190,7 +232,7 @@ def run_notebook(
             if on_timeout is not None:
                 on_timeout(cell_index)
 
-    client = NotebookClient(
+    client = client_class(
         nb,
         km=km,
         timeout_func=whole_seconds,
@@ -205,8 +247,29 @@ def run_notebook(
         on_cell_execute=cell_started,
         on_cell_executed=cell_finished,
     )
-    with sockets:
-        client.execute(env=kernel_env(), cleanup_kc=True)  # nbclient keeps kernels of managers it did not make
+
+    async def run_all() -> None:
+        client.reset_execution_trackers()
+        # nbclient keeps kernels of managers it did not make: cleanup_kc shuts this one down
+        async with client.async_setup_kernel(cleanup_kc=True, **{"env": kernel_env(), **(start or {})}):
+            assert client.kc is not None
+            info = await client.async_wait_for_reply(await ensure_async(client.kc.kernel_info()))
+            if info is not None and "language_info" in info["content"]:
+                nb.metadata["language_info"] = info["content"]["language_info"]
+            index = 0
+            while True:
+                for index in range(index, len(nb.cells)):  # noqa: B020 - resumes where the last batch ended
+                    await client.async_execute_cell(
+                        nb.cells[index], index, execution_count=client.code_cells_executed + 1
+                    )
+                index = len(nb.cells)
+                extra = more_cells() if more_cells is not None else []
+                if not extra:
+                    break
+                nb.cells.extend(extra)
+
+    with own if own is not None else contextlib.nullcontext():
+        run_sync(run_all)()
     tidy(nb)
     return timed_out
 

@@ -1,8 +1,11 @@
 """The grade report: one row per question, a total per notebook, as a table, JSON or CSV.
 
 A question's ``status`` is "pass" (it earns its points), "fail" (the learner's answer or cell is
-wrong, with the reason) or "error" (the notebook could not be graded: unreadable, no solution,
-stopped after its time limit, a dead kernel). Points are whole numbers from the solution's tags.
+wrong, with the reason), "timeout" (a cell ran past its limit) or "error" (the notebook could not be
+graded: unreadable, no solution, a dead kernel). A notebook that could not be graded keeps its
+maximum points in the total. Points come from the solution's tags; a question whose points are
+split over its checks may earn a fraction (shown with up to two decimals). Below the table: the
+seed the checks were drawn with, the isolation in force, and a note per notebook when one applies.
 
 Taught in the README's section for instructors.
 
@@ -26,7 +29,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-__all__ = ["CSV_FIELDS", "GradeReport", "NotebookGrade", "QuestionGrade"]
+__all__ = ["CSV_FIELDS", "GradeReport", "NotebookGrade", "QuestionGrade", "number"]
 
 CSV_FIELDS = ["notebook", "question", "points", "max_points", "status", "reason"]
 NOTEBOOK_ROW = "(notebook)"  # the question column of a row about the whole notebook (no solution to grade against)
@@ -37,14 +40,24 @@ class QuestionGrade:
     """One question of one notebook: points earned out of `max_points`, a status, and why when it is not a pass."""
 
     question: str
-    points: int
+    points: float
     max_points: int
     status: str
     reason: str = ""
+    details: dict = field(default_factory=dict, compare=False, repr=False)  # checks passed, failures (JSON only)
 
     @property
     def result(self) -> str:
         return f"{self.status}: {self.reason}" if self.reason else self.status
+
+
+def number(value: float) -> str:
+    """Points as text: whole numbers without decimals, fractions with up to two.
+
+    >>> number(2), number(2.0), number(1.5), number(0.6667)
+    ('2', '2', '1.5', '0.67')
+    """
+    return str(int(value)) if float(value).is_integer() else f"{value:.2f}".rstrip("0")
 
 
 @dataclass
@@ -57,8 +70,8 @@ class NotebookGrade:
     note: str | None = None
 
     @property
-    def points(self) -> int:
-        return sum(q.points for q in self.questions)
+    def points(self) -> float:
+        return round(sum(q.points for q in self.questions), 2)
 
     @property
     def max_points(self) -> int:
@@ -81,6 +94,8 @@ class GradeReport:
     """The grades of every notebook passed to the grader, in the order given."""
 
     notebooks: list[NotebookGrade]
+    seed: int | None = None
+    isolation: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -90,21 +105,27 @@ class GradeReport:
         """A plain-text table: one row per question, then a total row per notebook."""
         rows = [("notebook", "question", "points", "result")]
         for nb in self.notebooks:
-            rows += [(nb.notebook, q.question, f"{q.points}/{q.max_points}", q.result) for q in nb.rows()]
-            rows.append((nb.notebook, "total", f"{nb.points}/{nb.max_points}", ""))
+            rows += [(nb.notebook, q.question, f"{number(q.points)}/{q.max_points}", q.result) for q in nb.rows()]
+            rows.append((nb.notebook, "total", f"{number(nb.points)}/{nb.max_points}", ""))
         widths = [max(len(row[i]) for row in rows) for i in range(3)]
         lines = [
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[3]
             for row in rows
         ]
         notes = [f"note: {nb.notebook}: {nb.note}" for nb in self.notebooks if nb.note]
+        if self.seed is not None:
+            notes.append(f"note: the checks were drawn with seed {self.seed} (--seed {self.seed} draws the same)")
+        if self.isolation:
+            notes.append(f"note: {self.isolation}")
         return "\n".join(line.rstrip() for line in lines + notes)
 
     def to_dict(self) -> dict:
         return {
-            "points": sum(nb.points for nb in self.notebooks),
+            "points": round(sum(nb.points for nb in self.notebooks), 2),
             "max_points": sum(nb.max_points for nb in self.notebooks),
             "ok": self.ok,
+            "seed": self.seed,
+            "isolation": self.isolation,
             "notebooks": [
                 {
                     "notebook": nb.notebook,
@@ -129,7 +150,8 @@ class GradeReport:
         writer.writeheader()
         for nb in self.notebooks:
             for q in nb.rows():
-                writer.writerow({"notebook": nb.notebook, **asdict(q)})
+                row = {"notebook": nb.notebook, **asdict(q)}
+                writer.writerow({name: number(row[name]) if "points" in name else row[name] for name in CSV_FIELDS})
         return buffer.getvalue()
 
     def write_csv(self, path: str | Path) -> None:

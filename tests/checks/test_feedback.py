@@ -29,14 +29,18 @@ def test_a_correct_answer_passes_every_check_and_says_more_may_be_graded(capsys)
 
 def test_a_partly_wrong_answer_counts_passes_and_shows_the_first_failing_hint(capsys):
     assert line(capsys, "fixture.add", lambda a, b: abs(a) + b) == (
-        "✗ fixture.add: 2 of 3 checks passed. Hint: add(-1, 1) should be 0"
+        "✗ fixture.add: 2 of 3 checks passed. Hint: add(-1, 1) should be 0 (input (-1, 1); expected 0; returned 2)"
     )
 
 
 def test_fresh_inputs_are_seeded_so_the_hint_is_the_same_every_run(capsys):
     first = line(capsys, "fixture.add", lambda a, b: -1)
     second = line(capsys, "fixture.add", lambda a, b: -1)
-    assert first == second == "✗ fixture.add: 0 of 3 checks passed. Hint: add(2, 3) should be 5"
+    assert (
+        first
+        == second
+        == ("✗ fixture.add: 0 of 3 checks passed. Hint: add(2, 3) should be 5 (input (2, 3); expected 5; returned -1)")
+    )
     hints = {run_question("fixture.add", lambda a, b: 5 if (a, b) == (2, 3) else 0).hint for _ in range(3)}
     assert len(hints) == 1
     assert re.fullmatch(r"add\(\d\d, \d\d\) should be \d+", hints.pop())  # the seeded inputs, not the fixed ones
@@ -66,7 +70,7 @@ def test_not_implemented_after_a_passing_check_is_a_failure_with_advice(capsys):
 
     assert line(capsys, "fixture.counter", Counter) == (
         "✗ fixture.counter: 1 of 2 checks passed. Hint: part of your answer still raises NotImplementedError "
-        "(replace the raise NotImplementedError with your code)"
+        "(replace the raise NotImplementedError with your code) (input (), then .tick(), .value; expected [1])"
     )
 
 
@@ -75,7 +79,8 @@ def test_a_raising_function_gives_a_one_line_hint_naming_the_exception(capsys):
         raise ValueError("negative numbers are not allowed\nsecond line is dropped")
 
     assert line(capsys, "fixture.add", add) == (
-        "✗ fixture.add: 0 of 3 checks passed. Hint: your function raised ValueError: negative numbers are not allowed"
+        "✗ fixture.add: 0 of 3 checks passed. Hint: your function raised ValueError: negative numbers are not allowed "
+        "(input (2, 3); expected 5)"
     )
 
 
@@ -84,7 +89,7 @@ def test_a_raising_class_is_named_as_a_class(capsys):
         def __init__(self):
             raise KeyError("value")
 
-    assert line(capsys, "fixture.counter", Counter).endswith("Hint: your class raised KeyError: 'value'")
+    assert "Hint: your class raised KeyError: 'value' (input ()" in line(capsys, "fixture.counter", Counter)
 
 
 def test_a_value_the_check_cannot_use_blames_the_value_not_the_function(capsys):
@@ -94,13 +99,14 @@ def test_a_value_the_check_cannot_use_blames_the_value_not_the_function(capsys):
 
     assert line(capsys, "fixture.counter", Counter).endswith(
         "Hint: the check could not use what your code returned (AttributeError: 'Counter' object has no attribute "
-        "'value')"
+        "'value') (input (), then .value; expected [0])"
     )
 
 
 def test_an_infinite_loop_fails_within_the_limit_and_skips_the_remaining_checks(capsys):
     assert line(capsys, "fixture.quick", spin) == (
-        "✗ fixture.quick: 0 of 2 checks passed. Hint: your code did not finish within 0.3 s (an infinite loop?)"
+        "✗ fixture.quick: 0 of 2 checks passed. Hint: your code did not finish within 0.3 s (an infinite loop?) "
+        "(input (); expected 1)"
     )
 
 
@@ -126,7 +132,7 @@ def test_sys_exit_in_the_learners_code_is_a_failed_check(capsys):
     def add(a, b):
         raise SystemExit(3)
 
-    assert line(capsys, "fixture.add", add).endswith("Hint: your function raised SystemExit: 3")
+    assert "Hint: your function raised SystemExit: 3 (input" in line(capsys, "fixture.add", add)
 
 
 def test_an_unknown_id_suggests_similar_ids(capsys):

@@ -3,8 +3,10 @@ import sys
 import pytest
 
 import course.checks
-from course.checks import Check, check, lookup, question, run_question
+from course.checks import Check, call, check, lookup, question, run_question
 from course.checks.registry import (
+    QUESTIONS_ENV,
+    QuestionDefinitionError,
     UnknownQuestionError,
     domain_of,
     forget,
@@ -14,15 +16,19 @@ from course.checks.registry import (
 )
 
 
-def test_a_check_needs_a_hint_a_callable_and_a_positive_timeout():
+def test_a_check_needs_a_hint_an_ask_an_expectation_and_a_positive_timeout():
     with pytest.raises(ValueError, match="needs a hint"):
-        Check(hint="  ", run=lambda: True)
-    with pytest.raises(TypeError, match="run must be a function of no arguments"):
-        Check(hint="h", run=True)
+        Check(hint="  ", ask=call(), expect=1)
+    with pytest.raises(TypeError, match=r"ask must say what to compute from the answer \(got True\), e.g. ask=call"):
+        Check(hint="h", ask=True, expect=1)
+    with pytest.raises(TypeError, match="a check needs expect="):
+        Check(hint="h", ask=call())
     for bad in (0, -1, True, "2"):
         with pytest.raises(ValueError, match="timeout must be a positive number"):
-            Check(hint="h", run=lambda: True, timeout=bad)
-    assert Check(hint="h", run=lambda: True).timeout == 2.0
+            Check(hint="h", ask=call(), expect=1, timeout=bad)
+    with pytest.raises(TypeError, match="hint_on must be a tuple of exception names"):
+        Check(hint="h", ask=call(), expect=1, hint_on="KeyError")
+    assert Check(hint="h", ask=call(), expect=None).timeout == 2.0  # None is a fine expectation
 
 
 @pytest.mark.parametrize("bad", ["nodot", " gateway.x", "gateway.x ", 3])
@@ -39,9 +45,10 @@ def test_a_domain_module_is_imported_on_demand_from_the_checks_package(tmp_path,
     (tmp_path / "ondemand.py").write_text(
         "from course.checks import Check, question\n"
         "LOADED = True\n"
+        "from course.checks import call\n"
         "@question('ondemand.hello', title='Say hello')\n"
-        "def hello(f):\n"
-        "    yield Check(hint=\"f() should be 'hello'\", run=lambda: f() == 'hello')\n"
+        "def hello():\n"
+        "    yield Check(hint=\"f() should be 'hello'\", ask=call(), expect='hello')\n"
     )
     monkeypatch.setattr(course.checks, "__path__", [*course.checks.__path__, str(tmp_path)])
     try:
@@ -67,7 +74,10 @@ def test_a_broken_domain_module_is_reported_as_the_authors_problem(tmp_path, mon
     )
 
 
-@pytest.mark.parametrize("machinery", ["registry", "feedback", "hidden", "timelimit"])
+@pytest.mark.parametrize(
+    "machinery",
+    ["registry", "feedback", "hidden", "timelimit", "plain", "asks", "probes", "verdict", "remote", "kernel"],
+)
 def test_the_frameworks_own_modules_are_not_domains(machinery):
     assert machinery not in known_domains()
     with pytest.raises(UnknownQuestionError, match="no question"):
@@ -76,7 +86,7 @@ def test_the_frameworks_own_modules_are_not_domains(machinery):
 
 def test_a_question_that_yields_something_else_is_broken_not_the_learners_fault():
     @question("fixture.broken")
-    def broken(f):
+    def broken():
         yield "not a check"
 
     try:
@@ -89,12 +99,12 @@ def test_a_question_that_yields_something_else_is_broken_not_the_learners_fault(
 
 def test_a_question_may_return_a_single_check_and_registering_again_replaces_it():
     @question("fixture.single")
-    def first(f):
-        return Check(hint="f() should be 1", run=lambda: f() == 1)
+    def first():
+        return Check(hint="f() should be 1", ask=call(), expect=1)
 
     @question("fixture.single", title="Replaced")
-    def second(f):
-        return [Check(hint="f() should be 2", run=lambda: f() == 2)]
+    def second():
+        return [Check(hint="f() should be 2", ask=call(), expect=2)]
 
     try:
         assert lookup("fixture.single").title == "Replaced"
@@ -105,14 +115,14 @@ def test_a_question_may_return_a_single_check_and_registering_again_replaces_it(
 
 def test_hidden_questions_stay_out_of_lookup_and_registering_hidden_forces_them_hidden():
     @question("fixture.add", hidden=True)
-    def extra(f):
-        yield Check(hint="big numbers", run=lambda: f(10**9, 1) == 10**9 + 1)
+    def extra():
+        yield Check(hint="big numbers", ask=call(10**9, 1), expect=10**9 + 1)
 
     with registering_hidden():
 
         @question("fixture.add")  # an instructor forgot hidden=True: still hidden
-        def forgot(f):
-            yield Check(hint="negative numbers", run=lambda: f(-5, -5) == -10)
+        def forgot():
+            yield Check(hint="negative numbers", ask=call(-5, -5), expect=-10)
 
     try:
         assert lookup("fixture.add").title == "Add two numbers"  # the visible one is untouched
@@ -126,6 +136,43 @@ def test_hidden_questions_stay_out_of_lookup_and_registering_hidden_forces_them_
 
 def test_a_question_with_rng_gets_a_stream_seeded_by_its_id():
     q = lookup("fixture.add")
-    hints = [c.hint for c in q.checks(lambda a, b: a + b)]
-    assert hints == [c.hint for c in q.checks(lambda a, b: a + b)]
-    assert hints != [c.hint for c in q.checks(lambda a, b: a + b, seed=1)]
+    hints = [c.hint for c in q.checks()]
+    assert hints == [c.hint for c in q.checks(seed=0)]
+    assert hints != [c.hint for c in q.checks(seed=1)]
+
+
+def test_a_question_written_the_old_way_says_how_to_write_it_now():
+    @question("fixture.old")
+    def old(f):
+        yield Check(hint="f() should be 1", ask=call(), expect=1)
+
+    try:
+        with pytest.raises(QuestionDefinitionError, match="a question no longer receives the answer"):
+            lookup("fixture.old").checks()
+        assert run_question("fixture.old", lambda: 1).status == "broken"
+    finally:
+        forget("fixture.old")
+
+
+def test_off_limits_names_are_dotted(capsys):
+    with pytest.raises(ValueError, match=r"off_limits must be a tuple of dotted names \(got 'TokenBucket'\)"):
+        question("fixture.x", off_limits="TokenBucket")
+    with pytest.raises(ValueError, match="off_limits must be a tuple of dotted names"):
+        question("fixture.x", off_limits=("TokenBucket",))
+
+
+def test_an_instructors_own_domain_is_found_in_the_questions_folder(tmp_path, monkeypatch, capsys):
+    (tmp_path / "mine.py").write_text(
+        "from course.checks import Check, call, question\n"
+        "@question('mine.twice')\n"
+        "def twice():\n"
+        "    yield Check(hint='twice(4) should be 8', ask=call(4), expect=8)\n"
+    )
+    monkeypatch.setenv(QUESTIONS_ENV, str(tmp_path))
+    try:
+        assert "mine" in known_domains()
+        check("mine.twice", lambda x: 2 * x)
+        assert capsys.readouterr().out.startswith("✓ mine.twice: the only check passed")
+    finally:
+        forget("mine.twice")
+        sys.modules.pop("course_questions_mine", None)

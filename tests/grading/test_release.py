@@ -84,8 +84,11 @@ def test_make_exercise_tags_stub_cells_clears_outputs_and_leaves_the_solution_al
         ["raises-exception"],
         ["check:demo.add"],
         ["raises-exception"],
-        ["check:demo.first_word", "points:2"],
-        ["check:demo.count", "raises-exception"],
+        ["check:demo.first_word", "points:2", "partial"],
+        ["raises-exception"],
+        ["check:demo.vocabulary"],
+        ["raises-exception"],
+        ["check:demo.mean"],
     ]
     assert exercise.cells[1].source == "# Demo\nWrite `add`."
     assert exercise.cells[2].source == f'def add(a, b):\n    """Return the sum of a and b."""\n    {STUB}'
@@ -101,9 +104,14 @@ def test_released_exercises_are_executed_not_copied_from_the_solution(course_dir
     assert [o.text for o in exercise.cells[3].outputs] == [
         "… demo.add: not attempted yet (replace the raise NotImplementedError with your code)\n"
     ]
-    assert [o.get("ename") for o in exercise.cells[6].outputs] == ["NotImplementedError"]
+    assert [o.text for o in exercise.cells[7].outputs] == [
+        "… demo.vocabulary: not attempted yet (replace the raise NotImplementedError with your code)\n"
+    ]
     assert [o.text for o in course_dirs.solution.cells[3].outputs] == [
         "✓ demo.add: all 3 checks passed (your instructor may run more checks)\n"
+    ]
+    assert [o.text for o in course_dirs.solution.cells[7].outputs] == [  # it read words.txt next to it
+        "✓ demo.vocabulary: the only check passed (your instructor may run more checks)\n"
     ]
     assert "widgets" not in exercise.metadata and exercise.metadata.kernelspec.name == "python3"
 
@@ -139,7 +147,7 @@ def test_drift_reports_types_tags_and_cell_counts():
     assert drift(nb, other) == "cell 4 tags differs"
     other = copy.deepcopy(nb)
     other.cells.pop()
-    assert drift(nb, other) == "it has 6 cells, the solution gives 7"
+    assert drift(nb, other) == "it has 9 cells, the solution gives 10"
     assert drift(nb, copy.deepcopy(nb)) is None
 
 
