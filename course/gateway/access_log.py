@@ -16,7 +16,7 @@ from .messages import METHODS, _path, _text, outcome_of
 
 __all__ = ["STAGES", "AccessLog", "AccessLogEntry"]
 
-STAGES = ("transform", "route", "auth", "rate_limit", "cache", "backend")  # who can answer, in order
+STAGES = ("transform", "route", "auth", "rate_limit", "cache", "admission", "backend")  # who can answer, in order
 
 
 class _Fields(NamedTuple):
@@ -38,7 +38,7 @@ class AccessLogEntry(_Fields):
     `status` is the HTTP status sent back and `outcome` what it stands for (a word of
     `course.sim.OUTCOMES`: "served", "rate_limited", ...); `service` is None when no route
     matched; `latency` is seconds until the response; `stage` names who answered (`route`,
-    `auth`, `rate_limit`, `cache` or `backend`). Built from the status, the outcome always agrees.
+    `auth`, `rate_limit`, `cache`, `admission` or `backend`). Built from the status, the outcome always agrees.
 
     >>> entry = AccessLogEntry(0.5, "alice", "GET", "/users/1", 429, "users-service", 0.001, False, "rate_limit")
     >>> entry.outcome, entry.status

@@ -1,13 +1,14 @@
 """The gateway: the single entry point that runs every request through the same stages, in order.
 
-    transform -> route -> auth -> rate_limit -> cache -> backend
+    transform -> route -> auth -> rate_limit -> cache -> admission -> backend
 
 Each stage either answers the request (a 404 from routing, a 401/403 from auth, a 429 from the
-rate limiter, a 200 from the cache) or passes it on; the backend answers everything that reaches
-it. So every request gets exactly one outcome, and each stage's counts add up:
+rate limiter, a 200 from the cache, a 503 from admission control) or passes it on; the backend
+answers everything that reaches it. So every request gets exactly one outcome, and each stage's counts add up:
 `arrived = passed + answered`, and what one stage passes on is what the next one receives.
 Stages you do not configure are skipped. The rate limiter counts per client (the client the API
-key belongs to when auth is on); the cache stores successful GET responses per service and path.
+key belongs to when auth is on: fairness); admission control counts per service, every client
+together (overload protection); the cache stores successful GET responses per service and path.
 
 Taught in lessons/01_api_gateway.ipynb.
 """
@@ -22,6 +23,7 @@ from typing import Any, NamedTuple
 from ..sim.outcomes import OUTCOMES
 from ..sim.validate import MAX_UNTIL, duration, instance
 from .access_log import STAGES, AccessLog, AccessLogEntry
+from .admission import Admission
 from .auth import Authenticator
 from .cache import Cache
 from .clock import ticks
@@ -68,7 +70,7 @@ class _Forward(NamedTuple):  # the request goes on to a backend
 
 
 class Gateway:
-    """Answer each request through the stages `transform -> route -> auth -> rate_limit -> cache -> backend`.
+    """Answer each request through the stages transform, route, auth, rate_limit, cache, admission, backend.
 
     `backend` says how long a service takes in `handle`: seconds, a dict of seconds per service,
     or a function `(request, match) -> seconds`. `overhead` is the gateway's own time, added to
@@ -97,6 +99,7 @@ class Gateway:
         transforms: Transform | Iterable[Transform] | None = (),
         backend: BackendTime = 0.02,
         overhead: float = 0.001,
+        admission: Admission | None = None,
     ):
         self.routes = routes if isinstance(routes, RouteTable) else RouteTable(routes)
         if len(self.routes) == 0:
@@ -107,10 +110,11 @@ class Gateway:
             ("auth", auth, Authenticator, "Authenticator(keys={'key-alice': 'alice'})"),
             ("limiter", limiter, RateLimiter, "TokenBucket(capacity=20, rate=100)"),
             ("cache", cache, Cache, "Cache(capacity=100, ttl=5)"),
+            ("admission", admission, Admission, "LoadShedder(max_in_flight=6)"),
         ):
             if value is not None:
                 instance(name, value, kind, example=f"{name}={example}, or None to skip the stage")
-        self.auth, self.limiter, self.cache = auth, limiter, cache
+        self.auth, self.limiter, self.cache, self.admission = auth, limiter, cache, admission
         self.transforms: Chain = chain(transforms)  # type: ignore[arg-type]  # refuses anything else, with the fix
         self.backend: BackendTime
         if isinstance(backend, Mapping):
@@ -126,12 +130,13 @@ class Gateway:
             self.backend = duration("backend", backend, why="seconds a service takes to answer, e.g. backend=0.02")
         self.overhead = duration("overhead", overhead, why="the gateway's own seconds per request, e.g. 0.001")
         present = {"transform": len(self.transforms) > 0, "auth": auth is not None}
-        present |= {"rate_limit": limiter is not None, "cache": cache is not None}
+        present |= {"rate_limit": limiter is not None, "cache": cache is not None, "admission": admission is not None}
         self.stages: tuple[str, ...] = tuple(stage for stage in STAGES if present.get(stage, True))
         self.log = AccessLog()
         self._arrived = dict.fromkeys(self.stages, 0)
         self._answered: dict[str, Counter] = {stage: Counter() for stage in self.stages}
         self._now = -math.inf
+        self._held: Counter = Counter()  # requests forwarded to each service and not answered yet
         self.received = 0
         self.saved = 0.0  # backend seconds the cache saved
 
@@ -145,6 +150,7 @@ class Gateway:
             transforms=self.transforms,
             backend=self.backend,
             overhead=self.overhead,
+            admission=None if self.admission is None else self.admission.fresh(),
         )
 
     def __repr__(self) -> str:
@@ -154,6 +160,7 @@ class Gateway:
             "auth": repr(self.auth),
             "rate_limit": f"{self.limiter!r} per client",
             "cache": repr(self.cache),
+            "admission": f"{self.admission!r} per service",
             "backend": "a function" if callable(self.backend) else f"{self.backend!r} s",
         }
         lines = [f"Gateway({' -> '.join(self.stages)})"]
@@ -245,7 +252,16 @@ class Gateway:
                     answered["cache"][200] += 1
                     self.saved += saved
                     return _Stop("cache", 200, service, "OK", None, True)
+        if self.admission is not None:
+            arrived["admission"] += 1
+            held = self._held[service]
+            if not self.admission._admit(now, service, held):
+                wait = self.admission._retry_after(now, service)
+                answered["admission"][503] += 1
+                reason = f"{service} is busy ({held} requests in flight); retry after {wait!r} s"
+                return _Stop("admission", 503, service, reason, {"Retry-After": repr(wait)}, False)
         arrived["backend"] += 1
+        self._held[service] += 1
         return _Forward(request, original, match, cache_key, now)
 
     def _stopped(self, original: Request, now: float, stop: _Stop) -> AccessLogEntry:
@@ -266,6 +282,7 @@ class Gateway:
     def _answered_by_backend(self, forward: _Forward, status: int, latency: float, end: float) -> AccessLogEntry:
         """Count and log a backend's answer: `latency` is the backend's time, `end` when it answered."""
         self._answered["backend"][status] += 1
+        self._held[forward.match.service] -= 1
         if status == 200 and forward.cache_key is not None and self.cache is not None:
             self.cache.put(forward.cache_key, latency, end)
         original = forward.original

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..sim import Constant, Distribution, Exponential, OnOff, Poisson, Source, validate
 from ..sim.outcomes import OUTCOMES
+from .admission import ADMISSIONS, Admission, GlobalRateLimit, LoadShedder
 from .auth import Authenticator
 from .cache import Cache
 from .gateway import Gateway
@@ -23,11 +24,13 @@ from .rate_limit import LIMITERS, RateLimiter, TokenBucket, make_limiter
 from .routing import Route, RouteTable
 from .transform import AddHeader, Chain, StripPrefix, Transform, chain
 
-__all__ = ["ALGORITHMS", "RESERVED_NAMES", "Client", "Endpoint", "GatewayScenario", "Service"]
+__all__ = ["ALGORITHMS", "PROTECTIONS", "RESERVED_NAMES", "Client", "Endpoint", "GatewayScenario", "Service"]
 
 # node names the results and the picture use for other things: no client or service may take them
-RESERVED_NAMES = ("gateway", "cache", "anonymous", *OUTCOMES)
+RESERVED_NAMES = ("gateway", "cache", "anonymous", "shed", *OUTCOMES)
 ALGORITHMS = (*LIMITERS, "off")  # what `GatewayScenario.example(algorithm=...)` accepts
+PROTECTIONS = ("off", *ADMISSIONS)  # what `GatewayScenario.example(protection=...)` accepts
+TARGET_UTILIZATION = 0.75  # the share of a service's capacity `protection="global_rate"` admits
 
 
 @dataclass(frozen=True)
@@ -174,7 +177,9 @@ class GatewayScenario:
     """Everything a simulated gateway run needs: `clients` and their traffic, the request `mix`,
     the gateway's stages (`routes`, `auth`, `limiter`, `cache`, `transforms`, its own `overhead`
     in seconds), a `Service` per service name, and the share of requests sent without a key
-    (`anonymous_share`, answered 401 when auth is on). The defaults are the lesson's example
+    (`anonymous_share`, answered 401 when auth is on), and the gateway's overload protection
+    (`admission`: a `LoadShedder` or a `GlobalRateLimit` per service, every client together; None
+    for none). The defaults are the lesson's example
     (`GatewayScenario.example()`): 200 requests per second on average, in bursts twice as intense.
 
     Taught in lessons/01_api_gateway.ipynb.
@@ -195,6 +200,7 @@ class GatewayScenario:
     services: Mapping[str, Service] = field(default_factory=lambda: dict(_SERVICES))
     anonymous_share: float = 0.05
     overhead: float = 0.001
+    admission: Admission | None = None
 
     def __post_init__(self) -> None:
         clients = _tuple_of("clients", self.clients, Client, "[Client('alice', Poisson(rate=50), key='key-alice')]")
@@ -226,6 +232,10 @@ class GatewayScenario:
                 f"(got {clash})"
             )
         validate.probability("anonymous_share", self.anonymous_share, why="0.1 sends one request in ten without a key")
+        if self.admission is not None:
+            validate.instance(
+                "admission", self.admission, Admission, example="LoadShedder(max_in_flight=6), or None: no protection"
+            )
         # builds the gateway once, so a bad auth, limiter, cache or overhead is refused here, not mid-run
         self.gateway()
 
@@ -235,7 +245,7 @@ class GatewayScenario:
         services = ", ".join(f"{name} x{s.servers}" for name, s in self.services.items())
         return (
             f"GatewayScenario({self.rate:g} req/s from {clients}, {self.anonymous_share:.0%} without a key; "
-            f"limiter={self.limiter!r}, cache={cache}; services {services})"
+            f"limiter={self.limiter!r}, cache={cache}, admission={self.admission!r}; services {services})"
         )
 
     @classmethod
@@ -248,6 +258,7 @@ class GatewayScenario:
         bucket: int = 20,
         ttl: float = 2.0,
         anonymous_share: float = 0.05,
+        protection: str = "off",
         **changes: Any,
     ) -> GatewayScenario:
         """The lesson's and the lab's scenario from a few knobs (their defaults are the lab's start).
@@ -256,13 +267,18 @@ class GatewayScenario:
         `burstiness` times as intense (1: smooth Poisson traffic); each client limited to `limit`
         requests per second by `algorithm` (one of `ALGORITHMS`; the token bucket holds `bucket`
         tokens, windows last one second, "off" limits nothing); cached answers fresh for `ttl`
-        seconds (0: no cache); `anonymous_share` of requests without a key. Any field of the
-        scenario can be set as well, by keyword; it wins over the knobs.
+        seconds (0: no cache); `anonymous_share` of requests without a key; `protection` against
+        overload, one of `PROTECTIONS`: "load_shedder" lets each service hold at most twice its
+        workers in requests (in service or queued), "global_rate" admits at most 75 % of each
+        service's capacity, all clients together ("off": none). Any field of the scenario can be
+        set as well, by keyword; it wins over the knobs.
 
         >>> GatewayScenario.example(rate=300, burstiness=3).rate
         300.0
         >>> GatewayScenario.example(algorithm="fixed_window", limit=50).limiter
         FixedWindow(limit=50, window=1)
+        >>> GatewayScenario.example(protection="load_shedder").admission
+        LoadShedder(max_in_flight={'users-service': 8, 'orders-service': 4, 'admin-service': 2})
         """
         total = validate.rate("rate", rate, why="requests per second, all clients together")
         bursts = validate.number(
@@ -275,11 +291,12 @@ class GatewayScenario:
         share = validate.probability(
             "anonymous_share", anonymous_share, why="0.1 sends one request in ten without a key"
         )
+        guard = validate.choice("protection", protection, PROTECTIONS)
         unknown = sorted(set(changes) - {f.name for f in fields(cls)})
         if unknown:
             raise ValueError(
                 f"{', '.join(unknown)} is neither a knob of example() nor a field of GatewayScenario: "
-                f"use rate, burstiness, algorithm, limit, bucket, ttl, anonymous_share or "
+                f"use rate, burstiness, algorithm, limit, bucket, ttl, anonymous_share, protection or "
                 f"{', '.join(f.name for f in fields(cls))}"
             )
         if name == "off":
@@ -293,6 +310,7 @@ class GatewayScenario:
             "limiter": limiter,
             "cache": Cache(capacity=500, ttl=fresh) if fresh > 0 else None,
             "anonymous_share": share,
+            "admission": _protection(guard, changes.get("services", _SERVICES)),
         }
         return cls(**{**knobs, **changes})
 
@@ -314,7 +332,18 @@ class GatewayScenario:
             cache=self.cache.fresh() if isinstance(self.cache, Cache) else self.cache,
             transforms=self.transforms,
             overhead=self.overhead,
+            admission=self.admission.fresh() if isinstance(self.admission, Admission) else self.admission,
         )
+
+
+def _protection(name: str, services: Mapping[str, Service]) -> Admission | None:
+    """The admission control `GatewayScenario.example(protection=name)` builds for `services`."""
+    if name == "load_shedder":
+        return LoadShedder({service: 2 * s.servers for service, s in services.items()})
+    if name == "global_rate":
+        rates = {service: round(TARGET_UTILIZATION * s.capacity, 6) for service, s in services.items()}
+        return GlobalRateLimit(rates, burst=max(s.servers for s in services.values()))
+    return None
 
 
 def _tuple_of(name: str, values: Any, kind: type, example: str) -> tuple[Any, ...]:

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from itertools import accumulate
+from typing import overload
 
 from ..sim import Environment, Record, ServerPool, stream, validate
+from .fleet import FleetResults, FleetScenario, simulate_fleet
 from .gateway import _Forward, _Stop
 from .messages import Headers, Request
 from .results import GatewayResults
@@ -31,8 +33,17 @@ def _expected_requests(scenario: GatewayScenario, until: float) -> float:
     return sum(client.source.mean_rate(until) for client in scenario.clients) * until
 
 
-def simulate(scenario: GatewayScenario, *, until: float, seed: int = 0) -> GatewayResults:
-    """Simulate `until` seconds of the scenario's traffic through its gateway and services.
+@overload
+def simulate(scenario: GatewayScenario, *, until: float, seed: int = 0) -> GatewayResults: ...
+@overload
+def simulate(scenario: FleetScenario, *, until: float, seed: int = 0) -> FleetResults: ...
+
+
+def simulate(
+    scenario: GatewayScenario | FleetScenario, *, until: float, seed: int = 0
+) -> GatewayResults | FleetResults:
+    """Simulate `until` seconds of the scenario's traffic through its gateway and services (a
+    `GatewayScenario`), or through a fleet of gateways sharing a rate limit (a `FleetScenario`).
 
     Every random draw comes from `course.sim.stream(seed, ...)`: the same seed gives the same run.
 
@@ -47,6 +58,8 @@ def simulate(scenario: GatewayScenario, *, until: float, seed: int = 0) -> Gatew
     ...
     ValueError: until must be at most 10 s at 10,000 requests per second (got 60): a run sends at most ...
     """
+    if isinstance(scenario, FleetScenario):
+        return simulate_fleet(scenario, until=until, seed=seed)
     validate.instance("scenario", scenario, GatewayScenario, example="simulate(GatewayScenario.example(), until=20)")
     horizon = validate.until(until)
     seed = validate.seed(seed)

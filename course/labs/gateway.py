@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 from matplotlib.figure import Figure
 
-from ..gateway import ALGORITHMS, GatewayResults, GatewayScenario, simulate
+from ..gateway import ALGORITHMS, PROTECTIONS, GatewayResults, GatewayScenario, simulate
 from ..sim import validate
 from ..viz.gateway import draw_gateway_dashboard
 from .view import build_lab, dropdown, simulated_view, slider
@@ -27,6 +27,7 @@ CONTROLS = (
     slider("bucket", 1, 200, step=1, label="bucket size (token bucket)"),
     slider("ttl", 0.0, 10.0, step=0.5, label="cache TTL (s)"),
     slider("anonymous_share", 0.0, 0.5, step=0.05, label="share without a key"),
+    dropdown("protection", PROTECTIONS, label="overload protection"),
 )
 
 
@@ -42,11 +43,13 @@ gateway_view.__doc__ = (
 
 
 def gateway_lab(seed: int = 0) -> widgets.interactive:
-    """The lab widget: traffic, rate-limit, cache and auth controls over a live picture of the gateway.
+    """The lab widget: traffic, rate-limit, cache, auth and overload-protection controls over a live
+    picture of the gateway.
 
     Every change re-simulates 12 seconds of traffic with `seed` and redraws the system graph
     (edge width = requests, dashed = refused or rejected, fill = utilization) and the outcome and
-    latency charts, with the run's summary in words above them.
+    latency charts, with the run's summary in words above them (it says when a control has no
+    effect in the current setting, such as the bucket size of a sliding-window limiter).
 
     >>> import contextlib, io
     >>> import matplotlib.pyplot as plt

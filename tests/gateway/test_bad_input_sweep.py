@@ -10,17 +10,23 @@ from course.gateway import (
     AccessLog,
     AccessLogEntry,
     AddHeader,
+    Admission,
     Authenticator,
     Cache,
     Chain,
     Client,
     Endpoint,
     FixedWindow,
+    FleetResults,
+    FleetScenario,
+    FleetSummary,
     Gateway,
     GatewayResults,
     GatewayScenario,
     GatewaySummary,
+    GlobalRateLimit,
     Headers,
+    LoadShedder,
     RateLimiter,
     RemoveHeader,
     Request,
@@ -37,6 +43,7 @@ from course.gateway import (
     busiest_window,
     chain,
     compare_limiters,
+    compare_runs,
     make_limiter,
     outcome_of,
     simulate,
@@ -45,11 +52,13 @@ from course.gateway import (
 from course.labs.gateway import gateway_lab, gateway_view
 from course.sim import Poisson
 from course.viz.gateway import (
+    draw_fleet,
     draw_gateway,
     draw_gateway_dashboard,
     draw_latency_over_time,
     draw_limiter_timelines,
     draw_outcomes_over_time,
+    draw_service_load,
     gateway_graph,
     gateway_layout,
 )
@@ -58,6 +67,22 @@ from tests.bad_input import Probe, cases, expected, public_callables, verdict
 ROUTES = [Route("/users/{id}", "users-service")]
 SCENARIO = GatewayScenario.example(rate=20)
 RESULTS = simulate(SCENARIO, until=2, seed=0)
+FLEET = simulate(FleetScenario(rate=50), until=2, seed=0)
+FLEET_SUMMARY = {
+    "requests": 10,
+    "served": 7,
+    "rate_limited": 3,
+    "rejected": 0,
+    "limit": 100,
+    "instances": 4,
+    "counters": "local",
+    "admitted_rate": 7.0,
+    "outage_rate": float("nan"),
+    "hottest": 0.3,
+    "busiest": 7,
+    "on_store_down": "",
+    "notes": (),
+}
 ALICE = Request("GET", "/users/1", "alice", headers={"X-Api-Key": "key-alice"})
 ENTRY = {
     "time": 0.5,
@@ -83,6 +108,8 @@ SUMMARY = {
     "p99": 0.03,
     "hit_ratio": 0.5,
     "utilization": {"users-service": 0.4},
+    "shed": 0,
+    "notes": (),
 }
 TEXT = {"string"}  # any non-empty text is a valid name, key, service or reason
 NOW = {"0"}  # time zero is a valid time
@@ -147,6 +174,54 @@ SWEEP = [
     Probe(SlidingWindowCounter, {"limit": 10, "window": 1.0}),
     Probe(TokenBucket, {"capacity": 20, "rate": 100}),
     Probe(RateLimiter, {}),
+    Probe(Admission, {}),
+    Probe(LoadShedder, {"max_in_flight": 6}),
+    Probe(LoadShedder, {"max_in_flight": {"orders-service": 4}}, name="LoadShedder(dict)"),
+    Probe(GlobalRateLimit, {"rate": 60, "burst": 2}),
+    Probe(GlobalRateLimit, {"rate": {"orders-service": 60}, "burst": 2}, name="GlobalRateLimit(dict)"),
+    *[
+        Probe(
+            cls,
+            {"now": 0.5, "service": "orders-service", "in_flight": 1},
+            accepts={"now": NOW, "service": TEXT, "in_flight": {"0"}},
+            call=on(make, "admit"),
+            name=f"{cls.__name__}.admit",
+        )
+        for cls, make in [(LoadShedder, lambda: LoadShedder(2)), (GlobalRateLimit, lambda: GlobalRateLimit(10))]
+    ],
+    Probe(
+        GlobalRateLimit,
+        {"now": 0.5, "service": "orders-service"},
+        accepts={"now": NOW, "service": TEXT},
+        call=on(lambda: GlobalRateLimit(10), "retry_after"),
+        name="GlobalRateLimit.retry_after",
+    ),
+    Probe(
+        FleetScenario,
+        {
+            "instances": 4,
+            "limit": 100,
+            "rate": 300.0,
+            "counters": "shared",
+            "balancer": "random",
+            "store_down": (4, 8),
+            "on_store_down": "open",
+        },
+        accepts={"rate": {"0"}, "store_down": {"None"}},
+    ),
+    Probe(FleetResults, {"scenario": FleetScenario(), "records": [], "until": 1.0, "seed": 0}, accepts={"seed": SEED}),
+    Probe(
+        FleetSummary,
+        FLEET_SUMMARY,
+        accepts={
+            "rejected": {"0"},
+            "admitted_rate": {"0"},
+            "outage_rate": {"0", "nan"},
+            "hottest": {"0"},
+            "busiest": {"0"},
+        },
+    ),
+    Probe(FleetResults, {"bin": 1.0}, accepts={"bin": {"1e9"}}, call=on(lambda: FLEET, "timeseries"), name="fleet ts"),
     Probe(Transform, {}),
     Probe(
         Gateway,
@@ -158,6 +233,7 @@ SWEEP = [
             "transforms": (),
             "backend": 0.02,
             "overhead": 0.001,
+            "admission": None,
         },
         accepts={
             "auth": {"None"},
@@ -166,6 +242,7 @@ SWEEP = [
             "transforms": {"None"},
             "backend": {"0"},
             "overhead": {"0"},
+            "admission": {"None"},
         },
     ),
     Probe(
@@ -186,6 +263,7 @@ SWEEP = [
             "services": dict(GatewayScenario().services),
             "anonymous_share": 0.05,
             "overhead": 0.001,
+            "admission": LoadShedder(4),
         },
         accepts={
             "auth": {"None"},
@@ -194,6 +272,7 @@ SWEEP = [
             "transforms": {"None"},
             "anonymous_share": {"0"},
             "overhead": {"0"},
+            "admission": {"None"},
         },
     ),
     Probe(
@@ -206,6 +285,7 @@ SWEEP = [
             "bucket": 20,
             "ttl": 2.0,
             "anonymous_share": 0.05,
+            "protection": "off",
         },
         accepts={"rate": {"0"}, "ttl": {"0"}, "anonymous_share": {"0"}},
         name="GatewayScenario.example",
@@ -215,7 +295,8 @@ SWEEP = [
         SUMMARY,
         accepts={
             **{name: {"0", "nan"} for name in ("p50", "p95", "p99", "hit_ratio")},
-            **{name: {"0"} for name in ("forbidden", "not_found", "rejected")},  # 0 already: the counts still add up
+            # 0 already: the counts still add up
+            **{name: {"0"} for name in ("forbidden", "not_found", "rejected", "shed")},
         },
     ),
     Probe(Headers, {"headers": {"X-Api-Key": "k"}}, accepts={"headers": {"None"}}),
@@ -256,6 +337,15 @@ SWEEP = [
     Probe(make_limiter, {"name": "token_bucket", "capacity": 2, "rate": 1.0}),
     Probe(outcome_of, {"status": 429}),
     Probe(simulate, {"scenario": SCENARIO, "until": 1.0, "seed": 0}, accepts={"seed": SEED}),
+    Probe(simulate, {"scenario": FleetScenario(), "until": 1.0, "seed": 0}, accepts={"seed": SEED}, name="fleet"),
+    Probe(compare_runs, {"runs": {"a": RESULTS}, "service": "users-service"}),
+    Probe(
+        GatewayResults,
+        {"service": "users-service", "bin": 1.0},
+        accepts={"bin": {"1e9"}},
+        call=on(lambda: RESULTS, "load"),
+        name="GatewayResults.load",
+    ),
     Probe(split_path, {"path": "/users/1"}),
     # -- methods that take input ----------------------------------------------------------
     *limiter_methods(TokenBucket, {"capacity": 2, "rate": 1}, ["allow", "retry_after", "tokens"]),
@@ -364,6 +454,7 @@ SWEEP = [
             "bucket": 20,
             "ttl": 2.0,
             "anonymous_share": 0.05,
+            "protection": "off",
             "seed": 0,
         },
         accepts={"rate": {"0"}, "ttl": {"0"}, "anonymous_share": {"0"}, "seed": SEED},
@@ -371,6 +462,13 @@ SWEEP = [
         name="gateway_view",
     ),
     Probe(gateway_graph, {"results": RESULTS}),
+    Probe(
+        draw_service_load,
+        {"runs": {"a": RESULTS}, "service": "users-service", "bin": 1.0, "ax": None},
+        accepts={"ax": {"None"}, "bin": {"1e9"}},
+        call=closing(draw_service_load),
+    ),
+    Probe(draw_fleet, {"runs": {"a": FLEET}, "bin": 1.0}, accepts={"bin": {"1e9"}}, call=closing(draw_fleet)),
     Probe(gateway_layout, {"graph": nx.DiGraph([("alice", "gateway")])}),
     Probe(draw_gateway, {"results": RESULTS, "ax": None}, accepts={"ax": {"None"}}, call=closing(draw_gateway)),
     Probe(

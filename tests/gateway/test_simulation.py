@@ -76,7 +76,7 @@ def test_the_summary_has_a_one_line_repr_and_says_what_matters_first_in_words():
     assert lines[0].startswith(f"{s.served:,} of {s.requests:,} requests served")
     assert f"{s.rate_limited:,} rate limited (429)" in str(s).replace("\n", " ")
     flood = simulate(GatewayScenario.example(rate=400, burstiness=3, algorithm="off"), until=5).summary()
-    assert flood.rejected and f"{flood.rejected:,} rejected by a full queue (503)" in " ".join(flood.lines())
+    assert flood.rejected and f"{flood.rejected:,} hit a full queue (503)" in " ".join(flood.lines())
     assert "dropped" not in str(s) + repr(s)
     assert s.share_of("rate_limited") == s.rate_limited / s.requests and s.share_of("lost") == 0.0
 

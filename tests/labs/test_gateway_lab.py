@@ -6,7 +6,7 @@ import time
 import matplotlib.pyplot as plt
 import pytest
 
-from course.gateway import ALGORITHMS, GatewayScenario
+from course.gateway import ALGORITHMS, PROTECTIONS, GatewayScenario
 from course.labs import LABS, gateway_lab
 from course.labs.gateway import CONTROLS, gateway_view
 from course.labs.view import png_bytes
@@ -96,6 +96,47 @@ def test_the_share_without_a_key_drives_the_401s(lab):
     assert half.result.summary().share_of("unauthorized") == pytest.approx(0.5 * 0.95, abs=0.05)
 
 
+def test_overload_protection_sheds_at_the_gateway_and_cuts_the_p99(lab):
+    busy, _ = move(lab, rate=400)
+    shed, printed = move(lab, protection="load_shedder")
+    assert shed.result.summary().shed > 0 and busy.result.summary().shed == 0
+    assert shed.result.summary().p99 < busy.result.summary().p99 / 2
+    assert f"{shed.result.summary().shed} shed (503)" in printed
+    assert "shed" in [n for n, d in gateway_graph_nodes(shed)]
+    for protection in PROTECTIONS:
+        view, _ = move(lab, protection=protection)
+        assert (view.result.scenario.admission is None) == (protection == "off")
+
+
+def gateway_graph_nodes(view):
+    from course.viz.gateway import gateway_graph
+
+    return list(gateway_graph(view.result).nodes(data=True))
+
+
+@pytest.mark.parametrize(
+    ("values", "note"),
+    [
+        ({"algorithm": "off"}, "No limiter: limit, bucket unused."),
+        ({"algorithm": "sliding_log"}, "Sliding log: bucket unused."),
+        ({"algorithm": "token_bucket"}, None),
+    ],
+)
+def test_the_summary_says_when_a_control_cannot_matter(lab, values, note):
+    view, _ = move(lab, **values)
+    words = " ".join(view.summary.split())
+    if note is None:
+        assert "unused" not in words
+    else:
+        assert note in words
+
+
+def test_at_zero_traffic_the_time_axis_stays_sane(lab):
+    view, _ = move(lab, rate=0)
+    for ax in view.figure.axes[1:]:
+        assert ax.get_xlim() == (0.0, 12.0) and ax.get_ylim()[0] == 0
+
+
 @pytest.mark.parametrize(
     "values",
     [
@@ -103,6 +144,7 @@ def test_the_share_without_a_key_drives_the_401s(lab):
         {"rate": 500, "burstiness": 4.0, "limit": 300, "bucket": 200, "ttl": 0.0},
         {"rate": 500, "algorithm": "off", "ttl": 0.0, "anonymous_share": 0.5},
         {"rate": 10, "bucket": 1, "limit": 10},
+        {"rate": 500, "burstiness": 4.0, "protection": "global_rate", "algorithm": "sliding_counter"},
     ],
 )
 def test_slider_extremes_draw_a_picture_and_a_summary_not_a_traceback(lab, values):
@@ -110,6 +152,7 @@ def test_slider_extremes_draw_a_picture_and_a_summary_not_a_traceback(lab, value
     assert len(view.figure.axes) == 3
     assert "Traceback" not in printed and view.summary in printed
     assert 1 <= len(view.result.summary().lines()) <= 3 and all(len(line) <= 80 for line in view.summary.splitlines())
+    assert len(view.summary.splitlines()) <= 4
 
 
 def test_an_unknown_algorithm_is_a_clear_error():
