@@ -119,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         if problems and args.check:
             print("run `python -m course release` to regenerate the exercises", file=sys.stderr)
         if not problems:
-            count = len(list(Path(args.solutions).glob("*.ipynb")))
+            names = [p.name for p in Path(args.solutions).glob("*.ipynb")]
+            count = sum(1 for n in names if not args.only or any(n.startswith(prefix) for prefix in args.only))
             done = "match" if args.check else "released from"
             print(f"{args.exercises}: {count} exercise notebook(s) {done} {args.solutions}")
         return 1 if problems else 0

@@ -223,14 +223,14 @@ def draw_flow_graph(
         util = graph.nodes[n].get("utilization")
         colour = "white" if util is not None and util < 0.55 else "black"
         text = str(graph.nodes[n].get("label", n))
-        labels[n] = ax.text(*pos[n], text, ha="center", va="center", fontsize=7, color=colour, zorder=4)
+        labels[n] = ax.text(*pos[n], text, ha="center", va="center", fontsize=8.5, color=colour, zorder=4)
     edge_labels: list[Text] = []
     for u, v, d in edges:
         if d.get("label"):
             (x0, y0), (x1, y1) = pos[u], pos[v]
             mid = (x0 + (x1 - x0) * 0.55, y0 + (y1 - y0) * 0.55)
             edge_labels.append(
-                ax.text(*mid, str(d["label"]), fontsize=7, ha="center", va="center", zorder=5, bbox=_LABEL_BOX)
+                ax.text(*mid, str(d["label"]), fontsize=8.5, ha="center", va="center", zorder=5, bbox=_LABEL_BOX)
             )
     down: list[Line2D] = []
     for n in nodes:
