@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	@if ! $(PY) -c 'import sys' >/dev/null 2>&1; then \
 		echo "Creating $(VENV) with $(PYTHON)"; rm -rf $(VENV); $(PYTHON) -m venv $(VENV); fi
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test,bench,browser]"
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test,bench,browser,present]"
 	@touch $(STAMP)
 
 lab: $(STAMP)
