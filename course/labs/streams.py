@@ -2,9 +2,11 @@
 
 - `streams_lab`: partitions, consumers per group, groups, key skew, assignment strategy,
   rebalance protocol, producer rate and a consumer crash (or join), over the live graph of who
-  reads which partition, with each group's lag.
+  reads which partition, with each group's lag. A setting Kafka refuses (cooperative rebalancing
+  with an assignor other than the cooperative sticky one) shows the refusal instead of a run.
 - `replication_lab`: producer rate, brokers, replication factor, `min.insync.replicas`, `acks`
-  and a broker failure, over the brokers' replicas and every write's fate.
+  and a broker that dies or stalls, over the brokers' replicas (ISR, high watermark) and every
+  write's fate.
 - `windows_lab`: window size and type, watermark delay, allowed lateness, network delay,
   stragglers and event versus processing time, over the event-time timeline.
 
@@ -14,9 +16,16 @@ Each control is declared once below; its starting value is the default of the do
 
 from __future__ import annotations
 
+import inspect
+import textwrap
+from collections.abc import Callable
+from typing import Any
+
 import ipywidgets as widgets
+import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
+from ..sim.validate import function
 from ..sim.validate import seed as check_seed
 from ..streams import (
     ACKS,
@@ -28,14 +37,15 @@ from ..streams import (
     WINDOW_KINDS,
     GroupResults,
     GroupScenario,
+    RefusedSetting,
     ReplicationResults,
     ReplicationScenario,
     WindowResults,
     WindowScenario,
     simulate,
 )
-from ..viz.streams import draw_group_dashboard, draw_replication_dashboard, draw_window_dashboard
-from .view import build_lab, dropdown, simulated_view, slider, toggle
+from ..viz.streams import DPI, FONT, draw_group_dashboard, draw_replication_dashboard, draw_window_dashboard
+from .view import LabView, build_lab, dropdown, simulated_view, slider, toggle
 
 __all__ = [
     "GROUP_CONTROLS",
@@ -43,6 +53,7 @@ __all__ = [
     "UNTIL",
     "WINDOWS_UNTIL",
     "WINDOW_CONTROLS",
+    "refusing",
     "replication_lab",
     "replication_view",
     "streams_lab",
@@ -70,7 +81,7 @@ REPLICATION_CONTROLS = (
     slider("replication_factor", 1, 5, label="replication factor"),
     slider("min_insync_replicas", 1, 5, label="min in-sync replicas"),
     toggle("acks", ACKS, label="acks"),  # type: ignore[arg-type]  # ipywidgets labels each option str(option)
-    dropdown("failure", BROKER_FAILURES, label="at 5.08 s"),
+    dropdown("failure", BROKER_FAILURES, label="at 5.08 s"),  # dies, or stalls: stops fetching
 )
 WINDOW_CONTROLS = (
     slider("size", 2, 30, label="window size"),
@@ -95,7 +106,40 @@ def _window_figure(results: WindowResults) -> Figure:
     return draw_window_dashboard(results)[0]
 
 
-streams_view = simulated_view(GroupScenario.example, simulate, _group_figure, until=UNTIL)
+def refusing(make: Callable[..., Any], view: Callable[..., LabView]) -> Callable[..., LabView]:
+    """`view`, except that settings the domain refuses together (`make(**knobs)` raises `RefusedSetting`)
+    show why instead of a traceback: the domain's own message, printed and drawn, with nothing simulated.
+
+    >>> view = refusing(GroupScenario.example, streams_view)
+    >>> view(strategy="range", protocol="cooperative").summary[:57]
+    "Not run: protocol must be 'eager' with strategy 'range' ("
+    >>> plt.close("all")
+    """
+    function("make", make, example="GroupScenario.example")
+    function("view", view, example="streams_view")
+
+    def guarded(*, seed: int = 0, **knobs: Any) -> LabView:
+        try:
+            make(**knobs)
+        except RefusedSetting as refusal:
+            reason = "Not run: " + str(refusal)
+            figure = plt.figure(figsize=(9.2, 1.6), dpi=DPI)
+            figure.text(0.02, 0.5, _wrap(reason), fontsize=FONT + 2, va="center")
+            return LabView(None, figure, reason)
+        return view(seed=seed, **knobs)
+
+    guarded.__signature__ = inspect.signature(view)  # type: ignore[attr-defined]
+    guarded.__doc__ = view.__doc__
+    return guarded
+
+
+def _wrap(text: str, width: int = 90) -> str:
+    return "\n".join(textwrap.wrap(text, width, break_long_words=False))
+
+
+streams_view = refusing(
+    GroupScenario.example, simulated_view(GroupScenario.example, simulate, _group_figure, until=UNTIL)
+)
 replication_view = simulated_view(ReplicationScenario.example, simulate, _replication_figure, until=UNTIL)
 windows_view = simulated_view(WindowScenario.example, simulate, _window_figure, until=WINDOWS_UNTIL)
 

@@ -25,18 +25,19 @@ from .delivery import COMMIT_MODES, DeliveryResult, Step, crash_demo
 from .event_time import Event, event_stream
 from .group_simulation import group_names
 from .producer import Producer, draw_keys, partition_counts
-from .rebalance import PROTOCOLS, Move, RebalanceDiff, rebalance_diff
+from .rebalance import PROTOCOLS, Move, RebalanceDiff, RefusedSetting, check_protocol, rebalance_diff
 from .records import (
     ClusterEvent,
     Dropped,
     Firing,
     LagSample,
+    Missed,
     ProduceRecord,
     RebalanceEvent,
     ReplicaState,
     WatermarkStep,
 )
-from .replay import count_by_key, replay
+from .replay import compact, count_by_key, replay
 from .results import (
     GroupResults,
     GroupSummary,
@@ -44,22 +45,21 @@ from .results import (
     ReplicationResults,
     ReplicationSummary,
     ReplicationTimeSeries,
-    WindowResults,
-    WindowSummary,
-    WindowTimeSeries,
-    describe,
 )
 from .scenario import (
     ACKS,
     BROKER_FAILURES,
     CONSUMER_EVENTS,
+    FAIL_MODES,
     TIME_MODES,
     GroupScenario,
     ReplicationScenario,
     WindowScenario,
 )
 from .simulation import simulate
+from .sizing import PlanLoad, plan_load, plan_scenario, size_group
 from .topic import LogRecord, Topic
+from .window_results import WindowResults, WindowSummary, WindowTimeSeries
 from .windows import (
     WINDOW_KINDS,
     Count,
@@ -69,6 +69,7 @@ from .windows import (
     Window,
     assigner_for,
     count_window,
+    describe,
     session_windows,
     sliding_windows,
     tumbling_window,
@@ -80,6 +81,7 @@ __all__ = [
     "BROKER_FAILURES",
     "COMMIT_MODES",
     "CONSUMER_EVENTS",
+    "FAIL_MODES",
     "PROTOCOLS",
     "TIME_MODES",
     "WINDOW_KINDS",
@@ -97,11 +99,14 @@ __all__ = [
     "GroupTimeSeries",
     "LagSample",
     "LogRecord",
+    "Missed",
     "Move",
+    "PlanLoad",
     "ProduceRecord",
     "Producer",
     "RebalanceDiff",
     "RebalanceEvent",
+    "RefusedSetting",
     "ReplicaState",
     "ReplicationResults",
     "ReplicationScenario",
@@ -121,6 +126,8 @@ __all__ = [
     "WindowTimeSeries",
     "assign",
     "assigner_for",
+    "check_protocol",
+    "compact",
     "count_by_key",
     "count_window",
     "crash_demo",
@@ -133,10 +140,13 @@ __all__ = [
     "partition_counts",
     "partition_for",
     "partitions_of",
+    "plan_load",
+    "plan_scenario",
     "rebalance_diff",
     "replay",
     "session_windows",
     "simulate",
+    "size_group",
     "sliding_windows",
     "tumbling_window",
 ]

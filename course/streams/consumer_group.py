@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from course.sim.validate import choice, whole
 
 from .assignors import ASSIGNORS, Assignment, TopicPartition, assign
-from .rebalance import PROTOCOLS, RebalanceDiff, rebalance_diff
+from .rebalance import RebalanceDiff, check_protocol, rebalance_diff
 from .topic import LogRecord, Topic
 
 __all__ = ["ConsumerGroup"]
@@ -22,7 +22,8 @@ class ConsumerGroup:
     join, leave or crash the group rebalances with its `strategy`; a new owner starts from the
     committed offset, so records read but not committed by a crashed member are read again.
     With more members than partitions, the extra members sit idle. `protocol` ("eager" or
-    "cooperative") only decides which partitions a rebalance pauses (`RebalanceDiff.paused`).
+    "cooperative", the latter only with the "sticky" strategy, as Kafka's cooperative sticky
+    assignor) only decides which partitions a rebalance pauses (`RebalanceDiff.paused`).
 
     Taught in lessons/04_streams.ipynb.
 
@@ -49,7 +50,7 @@ class ConsumerGroup:
         if not isinstance(name, str) or not name:
             raise ValueError(f"name must be a non-empty string (got {name!r}): e.g. 'dashboard'")
         choice("strategy", strategy, ASSIGNORS)
-        choice("protocol", protocol, PROTOCOLS)
+        check_protocol(strategy, protocol)
         if isinstance(topics, Topic):
             topic_list = [topics]
         elif isinstance(topics, Iterable) and not isinstance(topics, str):

@@ -8,8 +8,9 @@ Simplifications, named: time moves in ticks of `tick` seconds; in each tick a co
 processes up to `consumer_rate * tick` records from its partitions (shared fairly) and the
 producer's records of that tick are appended first; consumers commit every
 `commit_interval` seconds and before a rebalance; a crash is noticed `session_timeout`
-seconds later; the partitions a rebalance pauses (all of them for "eager", the moved ones
-for "cooperative") stay unread for `rebalance_time` seconds.
+seconds later (1 s by default, Kafka's default is 45 s); the partitions a rebalance pauses
+(all of them for "eager", the moved ones for "cooperative") stay unread for `rebalance_time`
+seconds.
 """
 
 from __future__ import annotations

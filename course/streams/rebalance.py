@@ -8,11 +8,49 @@ from typing import NamedTuple
 
 from course.sim.validate import choice, instance
 
-from .assignors import TopicPartition, _check_pairs
+from .assignors import ASSIGNORS, TopicPartition, _check_pairs
 
-__all__ = ["PROTOCOLS", "Move", "RebalanceDiff", "rebalance_diff"]
+__all__ = [
+    "COOPERATIVE_ASSIGNORS",
+    "PROTOCOLS",
+    "Move",
+    "RebalanceDiff",
+    "RefusedSetting",
+    "check_protocol",
+    "rebalance_diff",
+]
 
 PROTOCOLS = ("eager", "cooperative")
+COOPERATIVE_ASSIGNORS = ("sticky",)  # with "cooperative": Kafka's CooperativeStickyAssignor
+
+
+class RefusedSetting(ValueError):
+    """Settings that are each valid but that the real system refuses together (a lab shows why, not a run)."""
+
+
+def check_protocol(strategy: str, protocol: str) -> str:
+    """Return `protocol` if a group using `strategy` can rebalance with it, else say why not.
+
+    In Kafka's classic group protocol the assignor decides: range, round robin and the plain sticky
+    assignor rebalance eagerly; only the cooperative sticky assignor rebalances cooperatively.
+    Here "sticky" with "cooperative" stands for that assignor.
+
+    >>> check_protocol("sticky", "cooperative")
+    'cooperative'
+    >>> check_protocol("range", "cooperative")
+    Traceback (most recent call last):
+    ...
+    course.streams.rebalance.RefusedSetting: protocol must be 'eager' with strategy 'range' (got 'cooperative'): ...
+    """
+    choice("strategy", strategy, ASSIGNORS)
+    choice("protocol", protocol, PROTOCOLS)
+    if protocol == "cooperative" and strategy not in COOPERATIVE_ASSIGNORS:
+        raise RefusedSetting(
+            f"protocol must be 'eager' with strategy {strategy!r} (got 'cooperative'): Kafka rebalances "
+            "cooperatively only with the cooperative sticky assignor; choose strategy 'sticky' or protocol 'eager'"
+        )
+    return protocol
+
 
 _STEPS = {
     "eager": (

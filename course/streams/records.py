@@ -3,7 +3,8 @@
 A consumer-group run records a `LagSample` per tick, group and partition and a `RebalanceEvent` per
 rebalance; a replication run a `ProduceRecord` per write, a `ReplicaState` per replica snapshot and a
 `ClusterEvent` per thing the cluster did; a windowed run a `Firing` per window result, a `Dropped`
-per event too late to count and a `WatermarkStep` per event read.
+per event that fits no open window, a `Missed` per window a late event could not join, and a
+`WatermarkStep` per event read.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ __all__ = [
     "Dropped",
     "Firing",
     "LagSample",
+    "Missed",
     "ProduceRecord",
     "RebalanceEvent",
     "ReplicaState",
@@ -74,7 +76,9 @@ class ProduceRecord(NamedTuple):
 
 
 class ReplicaState(NamedTuple):
-    """One replica at time `t`: its broker, role ("leader", "follower", "offline"), liveness, sync, log end."""
+    """One replica at time `t`: its broker, role ("leader", "follower", "offline"), liveness, sync, log end,
+    and its partition's `high_watermark`: the offset below which every in-sync replica has the records,
+    the end of what consumers may read."""
 
     t: float
     partition: int
@@ -83,10 +87,12 @@ class ReplicaState(NamedTuple):
     alive: bool
     in_sync: bool
     log_end_offset: int
+    high_watermark: int
 
 
 class ClusterEvent(NamedTuple):
-    """Something the cluster did: "broker died", "isr shrink", "leader elected", "partition offline"."""
+    """Something the cluster did: "broker died", "broker stalled", "isr shrink", "leader elected",
+    "partition offline"."""
 
     t: float
     kind: str
@@ -119,6 +125,23 @@ class Dropped(NamedTuple):
     """A late event that arrived after every window it belongs to was gone (Flink's side output)."""
 
     key: Any
+    time: float
+    value: float
+    watermark: float
+    seq: int
+    at: float | None
+
+
+class Missed(NamedTuple):
+    """A late event left out of one window `[start, end)` of `key` it belongs to: the window's state was gone.
+
+    With tumbling windows each dropped event misses its one window; with sliding windows an event
+    can miss its older window while still counting in a newer one (and so not be dropped).
+    """
+
+    key: Any
+    start: float
+    end: float
     time: float
     value: float
     watermark: float

@@ -1,10 +1,12 @@
 """Event sourcing: the log is the truth, and any state built from it can be rebuilt by replaying it.
 
 A consumer that keeps a running state (rides per city) applies each record once, as it
-arrives. Because a topic never changes or forgets its records (in this toy; real topics
-expire old records unless they are compacted or kept forever), a new reader can start at
-offset 0, apply the same function to the same records, and reach the same state: after a
-bug fix, for a new dashboard, or to recover a lost cache.
+arrives. Because a topic never changes or forgets its records (in this toy; a real topic
+deletes old segments after its retention time or size unless retention is infinite or the
+old segments move to tiered storage), a new reader can start at offset 0, apply the same
+function to the same records, and reach the same state: after a bug fix, for a new
+dashboard, or to recover a lost cache. Log compaction (`compact`) is not a way to keep that
+history: it keeps only the last record of each key.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from course.sim.validate import instance, whole
 
 from .topic import LogRecord, Topic
 
-__all__ = ["count_by_key", "replay"]
+__all__ = ["compact", "count_by_key", "replay"]
 
 State = TypeVar("State")
 
@@ -78,3 +80,33 @@ def replay(
         for record in topic.read(p, 0, end):
             state = apply(state, record)
     return state
+
+
+def compact(records: Iterable[LogRecord]) -> list[LogRecord]:
+    """What log compaction leaves of a log: the last record of each key in each partition, offsets unchanged.
+
+    Kafka's compacted topics (`cleanup.policy=compact`) keep at least the latest value per key: the
+    current state of each key (a driver's last position), not the events that led to it. A replay
+    of a compacted log therefore rebuilds "latest value per key" views, never counts or histories.
+    (The toy compacts everything at once; Kafka's cleaner leaves the newest segment alone.)
+
+    Taught in lessons/04_streams.ipynb.
+
+    >>> rides = [LogRecord("rides", 0, i, city, 1, float(i)) for i, city in enumerate(["paris", "lyon", "paris"])]
+    >>> [(r.offset, r.key) for r in compact(rides)]
+    [(1, 'lyon'), (2, 'paris')]
+    >>> len(rides), len(compact(rides))
+    (3, 2)
+    """
+    if isinstance(records, (str, bytes)) or not isinstance(records, Iterable):
+        raise ValueError(f"records must be a list of LogRecord (got {records!r}): e.g. topic.read(0)")
+    last: dict[tuple[str, int, Any], LogRecord] = {}
+    for i, record in enumerate(records):
+        instance(f"records[{i}]", record, LogRecord, example="a record read from a Topic")
+        if record.key is None:
+            raise ValueError(
+                f"records[{i}].key must not be None (got None): a compacted topic keeps one record per key, "
+                "so Kafka refuses records without one"
+            )
+        last[(record.topic, record.partition, record.key)] = record
+    return sorted(last.values(), key=lambda r: (r.topic, r.partition, r.offset))

@@ -1,17 +1,23 @@
 """How a replication scenario runs: a leader and followers per partition, an in-sync replica set, acks.
 
-The producer's `acks` says when a write counts as done: 0 at once (fire and forget), 1 when
-the leader has it, "all" when every in-sync replica has it. With `acks="all"` the leader
-refuses writes while fewer than `min_insync_replicas` replicas are in sync. When a broker
-dies, the controller removes it from every in-sync set and each partition it led gets a new
-leader from its in-sync set (unclean election is off: no in-sync replica left means the
-partition goes offline rather than lose data).
+A follower is **in sync** (in the ISR) while it keeps catching up with the leader's log end: a
+follower that has not caught up for `replica_lag_time_max` seconds is dropped from the ISR by its
+leader (Kafka's `replica.lag.time.max.ms`). The **high watermark** is the offset below which every
+ISR member has the records: consumers read only below it, and an `acks="all"` write is acknowledged
+when the high watermark passes it. The producer's `acks` says when a write counts as done: 0 at
+once (fire and forget), 1 when the leader has it (it may still sit above the high watermark),
+"all" when every in-sync replica has it. With `acks="all"` the leader refuses writes while fewer
+than `min_insync_replicas` replicas are in sync. When a broker dies, the controller removes it from
+every ISR and each partition it led gets a new leader from its ISR (unclean election is off: no
+in-sync replica left means the partition goes offline rather than lose data); the other replicas
+truncate their logs to the new leader's, so acknowledged writes above the high watermark are gone.
 
 Simplifications, named: followers fetch everything they miss every `fetch_interval` seconds,
-instantly, and the leader learns at once how far they got; a live follower therefore never
-falls out of sync, only a dead broker leaves the in-sync set, `failover_time` seconds after it
-dies (when the controller notices). The producer learns of a new leader at once. A dead broker
-stays dead for the rest of the run.
+instantly, and the leader learns at once how far they got, so a live follower catches up at every
+fetch; it leaves the ISR only if its broker stalls (stops fetching). A dead broker leaves the ISR
+`failover_time` seconds after it dies (when the controller notices), a stalled one after
+`replica_lag_time_max`. The producer learns of a new leader at once. A dead broker stays dead and a
+stalled one stalled for the rest of the run; a stalled broker still leads its own partitions.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ MAX_RECORDS = 200_000  # a run never produces more than this (rate * until), so 
 
 
 class _Partition:
-    __slots__ = ("hw", "isr", "leader", "logs", "number", "pending", "replicas")
+    __slots__ = ("caught_up", "hw", "isr", "leader", "logs", "number", "pending", "replicas")
 
     def __init__(self, number: int, replicas: list[int]):
         self.number = number
@@ -38,6 +44,7 @@ class _Partition:
         self.logs: dict[int, list[int]] = {b: [] for b in replicas}  # record ids, offset = index
         self.hw = 0  # high watermark: offsets below it are on every in-sync replica
         self.pending: list[int] = []  # acks="all" record ids waiting for the high watermark
+        self.caught_up = dict.fromkeys(replicas, 0.0)  # when each follower last reached the leader's log end
 
 
 def run_replication(s: ReplicationScenario, until: float, seed: int) -> ReplicationResults:
@@ -61,6 +68,7 @@ def run_replication(s: ReplicationScenario, until: float, seed: int) -> Replicat
         )
     env = Environment()
     alive = [True] * s.brokers
+    fetching = [True] * s.brokers  # a stalled broker stops fetching as a follower
     parts = [_Partition(p, s.replicas(p)) for p in range(s.partitions)]
     statuses: list[list] = []  # per record: [partition, sent_at, status, reason, offset, acked_at, leader]
     events: list[ClusterEvent] = []
@@ -71,7 +79,7 @@ def run_replication(s: ReplicationScenario, until: float, seed: int) -> Replicat
             for b in part.replicas:
                 role = "leader" if b == part.leader else "offline" if part.leader is None else "follower"
                 snapshots.append(
-                    ReplicaState(env.now, part.number, b, role, alive[b], b in part.isr, len(part.logs[b]))
+                    ReplicaState(env.now, part.number, b, role, alive[b], b in part.isr, len(part.logs[b]), part.hw)
                 )
 
     def settle(part: _Partition) -> None:
@@ -120,17 +128,34 @@ def run_replication(s: ReplicationScenario, until: float, seed: int) -> Replicat
             settle(part)
 
     def fetch(round_: int) -> None:
+        shrunk = False
         for part in parts:
             leader = part.leader
             if leader is None or not alive[leader]:
                 continue
             source = part.logs[leader]
             for b in part.replicas:
-                if b != leader and alive[b]:
+                if b != leader and alive[b] and fetching[b]:
                     have = part.logs[b]
-                    have.extend(source[len(have) :])  # fetch everything missing
+                    have.extend(source[len(have) :])  # fetch everything missing: caught up
+                    part.caught_up[b] = env.now
+            for b in sorted(part.isr - {leader}):  # the leader drops a follower that fell behind too long
+                behind = len(part.logs[b]) < len(source)
+                if behind and env.now - part.caught_up[b] > s.replica_lag_time_max:
+                    part.isr.discard(b)
+                    events.append(ClusterEvent(env.now, "isr shrink", part.number, b))
+                    shrunk = True
+                elif not behind:
+                    part.caught_up[b] = env.now
             settle(part)
+        if shrunk:
+            snapshot()
         env.schedule_at(round((round_ + 1) * s.fetch_interval, 9), fetch, round_ + 1)  # exact times: no drift
+
+    def stall(broker: int) -> None:
+        snapshot()
+        fetching[broker] = False
+        events.append(ClusterEvent(env.now, "broker stalled", -1, broker))
 
     def die(broker: int) -> None:
         snapshot()
@@ -168,7 +193,7 @@ def run_replication(s: ReplicationScenario, until: float, seed: int) -> Replicat
         env.feed(Poisson(rate=s.rate).times(until, stream(seed, "produce")), produce)
     env.schedule_at(round(s.fetch_interval, 9), fetch, 1)
     if s.fail_broker is not None and s.fail_at <= until:
-        env.schedule_at(s.fail_at, die, s.fail_broker)
+        env.schedule_at(s.fail_at, die if s.fail_mode == "dies" else stall, s.fail_broker)
     env.run(until=until)
     snapshot()
 

@@ -1,8 +1,8 @@
-"""What a streams run produced: `GroupResults`, `ReplicationResults` and `WindowResults`, one per scenario.
+"""What a consumer-group or a replication run produced: `GroupResults` and `ReplicationResults`.
 
-Each is a `course.sim.RunResults` (the `scenario`, flat `records`, `until`) with a `summary()` whose
-repr is one line for code and whose `str` is two or three plain sentences, key numbers first, and a
-`timeseries(bin)` for charts.
+Each (and `WindowResults`, in `window_results.py`) is a `course.sim.RunResults` (the `scenario`, flat
+`records`, `until`) with a `summary()` whose repr is one line for code and whose `str` is two or three
+plain sentences, key numbers first, and a `timeseries(bin)` for charts.
 """
 
 from __future__ import annotations
@@ -10,22 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from course.sim import RunResults, SummaryBase
+from course.sim import RunResults, SummaryBase, format_duration, seconds
 
 from .assignors import Assignment
-from .event_time import Event
-from .records import (
-    ClusterEvent,
-    Dropped,
-    Firing,
-    LagSample,
-    ProduceRecord,
-    RebalanceEvent,
-    ReplicaState,
-    WatermarkStep,
-)
-from .scenario import GroupScenario, ReplicationScenario, WindowScenario
-from .windows import Count, describe
+from .records import ClusterEvent, LagSample, ProduceRecord, RebalanceEvent, ReplicaState
+from .scenario import GroupScenario, ReplicationScenario
 
 __all__ = [
     "GroupResults",
@@ -34,9 +23,6 @@ __all__ = [
     "ReplicationResults",
     "ReplicationSummary",
     "ReplicationTimeSeries",
-    "WindowResults",
-    "WindowSummary",
-    "WindowTimeSeries",
 ]
 
 
@@ -140,6 +126,33 @@ class GroupResults(RunResults):
             series[s.t] = series.get(s.t, 0) + s.lag
         return totals
 
+    def lag_growth(self) -> dict[str, float]:
+        """How fast each group's total lag grows over the second half of the run, in records/s.
+
+        The least-squares slope of the lag right after each commit (then the lag is the records not
+        yet processed, without the climb between commits) against time: about 0 for a group that
+        keeps up, about the shortfall for one that falls behind (records arriving per second minus
+        records its busiest consumers can process).
+
+        >>> from course.streams import GroupScenario, simulate
+        >>> run = simulate(GroupScenario(partitions=6, consumers=1, groups=1, rate=200, consumer_rate=100), until=10)
+        >>> round(run.lag_growth()["dashboard"], -1)          # 200 written, 100 processed per second
+        100.0
+        """
+        s = self.scenario
+        every = max(1, round(s.commit_interval / s.tick))  # the simulation commits every `every` ticks
+        out = {}
+        for group, series in self.total_lag().items():
+            points = [(t, lag) for t, lag in series.items() if t >= self.until / 2 and round(t / s.tick) % every == 0]
+            if len(points) < 2:
+                out[group] = 0.0
+                continue
+            mean_t = sum(t for t, _ in points) / len(points)
+            mean_lag = sum(lag for _, lag in points) / len(points)
+            spread = sum((t - mean_t) ** 2 for t, _ in points)
+            out[group] = sum((t - mean_t) * (lag - mean_lag) for t, lag in points) / spread
+        return out
+
     def summary(self) -> GroupSummary:
         """Records written, idle consumers, worst and final total lag, duplicates, rebalances."""
         s = self.scenario
@@ -150,6 +163,9 @@ class GroupResults(RunResults):
             f"{_plural(s.partitions, 'partition')}, {_plural(s.groups, 'group')} × {each} "
             f"({s.strategy}, {s.protocol}), {s.rate:g} records/s, skew {s.skew:g}"
         )
+        happens = [t for t in (s.crash_at, s.join_at) if t is not None and t <= self.until]
+        if not happens:
+            setting += " (no crash or join: the rebalance protocol has no effect)"
         peaks = [max(series.values(), default=0) for series in self.total_lag().values()]
         return GroupSummary(
             written=sum(self.produced),
@@ -197,7 +213,8 @@ class GroupResults(RunResults):
 class ReplicationSummary(SummaryBase):
     """Writes by fate (outcomes from `course.sim.OUTCOMES`), and the setting that produced them.
 
-    >>> ReplicationSummary(acks=1, writes=3, served=3, lost=0, rejected=0, failed=0, unfinished=0, unavailable=0)
+    >>> ReplicationSummary(acks=1, writes=3, served=3, lost=0, rejected=0, failed=0, unfinished=0, unavailable=0,
+    ...                    slowest_ack=0.0)
     ReplicationSummary(acks=1, writes=3, served=3, lost=0, rejected=0, failed=0, unfinished=0, ...)
     """
 
@@ -209,6 +226,7 @@ class ReplicationSummary(SummaryBase):
     failed: int
     unfinished: int
     unavailable: int
+    slowest_ack: float = seconds("slowest acknowledgement")
     setting: str = ""
     notes: tuple[str, ...] = field(default=())
 
@@ -219,8 +237,9 @@ class ReplicationSummary(SummaryBase):
 
     def lines(self) -> list[str]:
         offline = f"; {self.unavailable:,} kept on an offline partition" if self.unavailable else ""
+        waited = f" (the slowest acknowledged after {format_duration(self.slowest_ack)})" if self.slowest_ack else ""
         out = [
-            f"acks={self.acks}: {self.served:,} of {self.writes:,} writes kept, "
+            f"acks={self.acks}: {self.served:,} of {self.writes:,} writes kept{waited}, "
             f"{self.lost:,} lost after being acknowledged.",
             f"{self.rejected:,} rejected (too few in-sync replicas or no leader), {self.failed:,} failed, "
             f"{self.unfinished:,} unfinished{offline}.",
@@ -267,11 +286,13 @@ class ReplicationResults(RunResults):
         s = self.scenario
         count = self.outcomes()
         offline = {e.partition for e in self.events if e.kind == "partition offline"}
-        failure = "no failure" if s.fail_broker is None else f"broker {s.fail_broker} dies at {s.fail_at:g} s"
+        failure = "no failure" if s.fail_broker is None else f"broker {s.fail_broker} {s.fail_mode} at {s.fail_at:g} s"
         setting = (
             f"{_plural(s.brokers, 'broker')}, RF {s.replication_factor}, min ISR {s.min_insync_replicas}, "
             f"{s.rate:g} writes/s, {failure}"
         )
+        notes = s.notes if s.acks == "all" else (*s.notes, f"acks={s.acks}: min ISR has no effect")
+        waits = [r.acked_at - r.sent_at for r in self.records if r.status == "served" and s.acks == "all"]
         return ReplicationSummary(
             acks=s.acks,
             writes=len(self.records),
@@ -281,9 +302,21 @@ class ReplicationResults(RunResults):
             failed=count.get("failed", 0),
             unfinished=count.get("unfinished", 0),
             unavailable=sum(1 for r in self.records if r.status == "served" and r.partition in offline),
+            slowest_ack=max(waits, default=0.0),
             setting=setting,
-            notes=s.notes,
+            notes=notes,
         )
+
+    def high_watermarks(self) -> dict[int, int]:
+        """Each partition's high watermark at the end of the run: how far consumers may read.
+
+        >>> from course.streams import ReplicationScenario, simulate
+        >>> run = simulate(ReplicationScenario(acks=1), until=2.02)     # 20 ms after the last fetch
+        >>> ends = {r.partition: r.log_end_offset for r in run.final_replicas() if r.role == "leader"}
+        >>> all(hw <= ends[p] for p, hw in run.high_watermarks().items())   # the newest writes are not readable yet
+        True
+        """
+        return {r.partition: r.high_watermark for r in self.final_replicas()}
 
     def final_replicas(self) -> list[ReplicaState]:
         """The state of every replica at the end of the run (one row per partition and replica).
@@ -305,107 +338,3 @@ class ReplicationResults(RunResults):
         for r in self.records:
             counts[r.status][_bin_of(r.sent_at, width, n)] += 1
         return ReplicationTimeSeries(t=[i * width for i in range(n)], counts=counts)
-
-
-# ---------------------------------------------------------------- windows
-
-
-@dataclass(frozen=True, repr=False)
-class WindowSummary(SummaryBase):
-    """The headline numbers of a windowed run.
-
-    >>> print(WindowSummary(events=74, windows=12, firings=15, late_refires=3, dropped=2, unfired=0))
-    74 events in 12 windows, fired 15 times: 3 late re-fires, 2 events dropped.
-    """
-
-    events: int
-    windows: int
-    firings: int
-    late_refires: int
-    dropped: int
-    unfired: int
-    setting: str = ""
-
-    def lines(self) -> list[str]:
-        out = [
-            f"{self.events:,} events in {_plural(self.windows, 'window')}, fired {self.firings:,} times: "
-            f"{_plural(self.late_refires, 'late re-fire')}, {_plural(self.dropped, 'event')} dropped."
-        ]
-        if self.unfired:
-            out.append(f"{_plural(self.unfired, 'window')} never fired (the input ended first).")
-        return out + ([f"{self.setting}."] if self.setting else [])
-
-
-@dataclass(frozen=True)
-class WindowTimeSeries:
-    """Per bin of arrival time (event time for events without one): events `arrived`, `late_refires`, `dropped`."""
-
-    t: list[float]
-    arrived: list[int]
-    late_refires: list[int]
-    dropped: list[int]
-
-
-class WindowResults(RunResults):
-    """A windowed run: `records` (every `Firing`, in order), the `events` read, the `dropped` ones, the
-    watermark after each event (`watermarks`) and the windows that never fired (`pending`:
-    `(key, start, end, value, events)`, only without `flush`).
-    """
-
-    scenario: WindowScenario
-    records: list[Firing]
-
-    def __init__(
-        self,
-        scenario: WindowScenario,
-        records: list[Firing],
-        until: float,
-        *,
-        events: list[Event],
-        dropped: list[Dropped],
-        watermarks: list[WatermarkStep],
-        pending: list[tuple[Any, float, float, float, int]],
-    ):
-        super().__init__(scenario, records, until)
-        self.events = events
-        self.dropped = dropped
-        self.watermarks = watermarks
-        self.pending = pending
-
-    @property
-    def firings(self) -> list[Firing]:
-        """Every window result, in the order they fired (the same list as `records`)."""
-        return self.records
-
-    def results(self) -> dict[tuple[Any, float, float], float]:
-        """The last value fired for each `(key, start, end)` window: what a dashboard finally shows."""
-        return {(f.key, f.start, f.end): f.value for f in self.records}
-
-    def summary(self) -> WindowSummary:
-        """Events read, windows fired (and how often), late re-fires, dropped events, windows never fired."""
-        s = self.scenario
-        setting = describe(s.assigner) + ("" if isinstance(s.assigner, Count) else f" by {s.time} time")
-        if s.time == "event" and not isinstance(s.assigner, Count):
-            setting += f", watermark {s.out_of_orderness:g} s behind, lateness {s.allowed_lateness:g} s"
-        return WindowSummary(
-            events=len(self.events),
-            windows=len(self.results()),
-            firings=len(self.records),
-            late_refires=sum(1 for f in self.records if f.kind == "late"),
-            dropped=len(self.dropped),
-            unfired=len(self.pending),
-            setting=setting,
-        )
-
-    def timeseries(self, bin: float = 1.0) -> WindowTimeSeries:
-        """Events arrived, late re-fires and dropped events per `bin` seconds of arrival time."""
-        n, width = self.bins(bin)
-        arrived, late, dropped = [0] * n, [0] * n, [0] * n
-        for e in self.events:
-            arrived[_bin_of(e.arrival if e.arrival is not None else e.time, width, n)] += 1
-        for f in self.records:
-            if f.kind == "late":
-                late[_bin_of(f.at if f.at is not None else f.end, width, n)] += 1
-        for d in self.dropped:
-            dropped[_bin_of(d.at if d.at is not None else d.time, width, n)] += 1
-        return WindowTimeSeries(t=[i * width for i in range(n)], arrived=arrived, late_refires=late, dropped=dropped)

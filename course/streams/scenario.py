@@ -22,13 +22,14 @@ from course.sim.validate import rate as check_rate
 
 from .assignors import ASSIGNORS
 from .event_time import MAX_EVENTS, Event
-from .rebalance import PROTOCOLS
+from .rebalance import check_protocol
 from .windows import Count, Session, Sliding, Tumbling, _time, assigner_for
 
 __all__ = [
     "ACKS",
     "BROKER_FAILURES",
     "CONSUMER_EVENTS",
+    "FAIL_MODES",
     "TIME_MODES",
     "GroupScenario",
     "ReplicationScenario",
@@ -38,7 +39,8 @@ __all__ = [
 CONSUMER_EVENTS = ("none", "c0 crashes", "a consumer joins")  # what happens to the dashboard at `EVENT_AT`
 EVENT_AT = 4.0  # when the example's consumer crashes or joins
 ACKS = (0, 1, "all")
-BROKER_FAILURES = ("none", "broker 0", "broker 1", "broker 2", "broker 3", "broker 4")
+FAIL_MODES = ("dies", "stalls")  # a broker that dies is gone; one that stalls stays up but stops fetching
+BROKER_FAILURES = ("none", *(f"broker {b} {mode}" for mode in FAIL_MODES for b in range(5)))
 FAIL_AT = 5.08  # between two follower fetches (every 0.1 s): acks=1 writes of the last 80 ms are at risk
 TIME_MODES = ("event", "processing")
 Assigner = Tumbling | Sliding | Session | Count
@@ -52,7 +54,10 @@ class GroupScenario:
     `consumers` is one number for every group or a tuple with one per group. The first member of
     the first group crashes at `crash_at` (None: never); a new member joins the first group at
     `join_at` (None: never). Keys "k0", "k1", ... are drawn with Zipf `skew`. Each consumer processes
-    `consumer_rate` records/s; time moves in ticks of `tick` seconds.
+    `consumer_rate` records/s; time moves in ticks of `tick` seconds. The group notices a crash
+    `session_timeout` seconds later: 1 s by default so that a crash fits a 10 s run, where Kafka's
+    `session.timeout.ms` is 45 s (10 s before Kafka 3.0). `protocol="cooperative"` needs
+    `strategy="sticky"` (Kafka's cooperative sticky assignor); other pairings are refused.
 
     >>> GroupScenario(partitions=6, consumers=(1, 3)).consumer_counts
     (1, 3)
@@ -90,7 +95,7 @@ class GroupScenario:
         else:
             whole("consumers", self.consumers, minimum=1, maximum=1_000, why="a group needs a consumer")
         choice("strategy", self.strategy, ASSIGNORS)
-        choice("protocol", self.protocol, PROTOCOLS)
+        check_protocol(self.strategy, self.protocol)
         check_rate("rate", self.rate, why="records per second the producer writes")
         check_rate("consumer_rate", self.consumer_rate, why="records per second one consumer processes")
         whole("keys", self.keys, minimum=1, maximum=100_000, why="there must be at least one distinct key")
@@ -147,9 +152,12 @@ class ReplicationScenario:
     """A cluster of `brokers`, a topic of `partitions` replicated `replication_factor` times, and a producer.
 
     Partition `p` lives on brokers `p, p+1, ...` (mod `brokers`), the first being its leader, so
-    leaders spread over the brokers. `fail_broker` dies at `fail_at` seconds (None: no failure).
-    Followers fetch every `fetch_interval` seconds; the controller notices a dead broker
-    `failover_time` seconds after it dies. `notes` says what `example` had to adjust.
+    leaders spread over the brokers. At `fail_at` seconds `fail_broker` (None: no failure) dies, or
+    with `fail_mode="stalls"` stays up but stops fetching (a slow disk, a long pause). Followers fetch
+    every `fetch_interval` seconds; the controller notices a dead broker `failover_time` seconds after
+    it dies; a leader drops from the ISR a follower that has not caught up with its log end for
+    `replica_lag_time_max` seconds (Kafka's replica.lag.time.max.ms, 30 s by default: scaled down
+    here). `notes` says what `example` had to adjust.
 
     >>> ReplicationScenario().replicas(2)
     [2, 0, 1]
@@ -165,6 +173,8 @@ class ReplicationScenario:
     failover_time: float = 0.2
     fail_broker: int | None = None
     fail_at: float = 5.03  # mid-way between two fetches, so acks=1 shows its loss window
+    fail_mode: str = "dies"
+    replica_lag_time_max: float = 1.0
     notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -191,6 +201,13 @@ class ReplicationScenario:
         if self.fail_broker is not None:
             whole("fail_broker", self.fail_broker, maximum=self.brokers - 1, why="a broker number, or None")
         duration("fail_at", self.fail_at, why="the second at which fail_broker dies")
+        choice("fail_mode", self.fail_mode, FAIL_MODES)
+        duration(
+            "replica_lag_time_max",
+            self.replica_lag_time_max,
+            positive=True,
+            why="seconds a follower may go without catching up before it leaves the ISR",
+        )
         if not isinstance(self.notes, tuple) or not all(isinstance(n, str) for n in self.notes):
             raise ValueError(f"notes must be a tuple of sentences (got {self.notes!r}): what example() adjusted")
 
@@ -207,15 +224,16 @@ class ReplicationScenario:
         replication_factor: int = 3,
         min_insync_replicas: int = 2,
         acks: int | str = "all",
-        failure: str = "broker 0",
+        failure: str = "broker 0 dies",
     ) -> ReplicationScenario:
-        """The lesson's cluster: 3 partitions, followers fetching every 0.1 s, `failure` at 5.08 s.
+        """The lesson's cluster: 3 partitions, followers fetching every 0.1 s, `failure` at 5.08 s
+        ("broker 1 dies" or "broker 1 stalls"), a stalled follower leaving the ISR after 1 s.
 
         Settings that cannot exist are adjusted, and `notes` says so: the replication factor is
         lowered to the number of brokers, `min_insync_replicas` to the replication factor, and a
         failure of a broker that does not exist becomes no failure.
 
-        >>> s = ReplicationScenario.example(brokers=2, min_insync_replicas=3, failure="broker 4")
+        >>> s = ReplicationScenario.example(brokers=2, min_insync_replicas=3, failure="broker 4 dies")
         >>> s.replication_factor, s.min_insync_replicas, s.fail_broker
         (2, 2, None)
         >>> s.notes
@@ -233,6 +251,7 @@ class ReplicationScenario:
         if isr < min_insync_replicas:
             notes.append("min ISR lowered to RF")
         broker = None if failed == "none" else int(failed.split()[1])
+        mode = "dies" if failed == "none" else failed.split()[2]
         if broker is not None and broker >= brokers:
             notes.append(f"no failure: there is no broker {broker}")
             broker = None
@@ -247,6 +266,8 @@ class ReplicationScenario:
             failover_time=0.2,
             fail_broker=broker,
             fail_at=FAIL_AT,
+            fail_mode=mode,
+            replica_lag_time_max=1.0,
             notes=tuple(notes),
         )
 

@@ -11,9 +11,10 @@ from course.sim.validate import until as check_until
 from .event_time import event_stream
 from .group_simulation import run_groups
 from .replication import run_replication
-from .results import GroupResults, ReplicationResults, WindowResults
+from .results import GroupResults, ReplicationResults
 from .scenario import GroupScenario, ReplicationScenario, WindowScenario
 from .watermarks import fire_windows
+from .window_results import WindowResults
 
 __all__ = ["simulate"]
 

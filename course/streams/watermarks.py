@@ -6,7 +6,10 @@ than this should still come": `watermark = max event time seen - out_of_ordernes
 `[start, end)` fires once the watermark reaches `end`. An event for a window that already fired
 is late: within `allowed_lateness` (while `watermark < end + allowed_lateness`) it joins the
 window and the window fires again at once with the updated result; after that the window's
-state is gone and the event is dropped and reported (Flink's side output).
+state is gone and the window misses the event (`Missed`, one per window). An event that fits
+no open window at all is dropped and reported (`Dropped`, Flink's late side output); with
+sliding windows an event can miss its older window yet count in a newer one, which Flink
+does silently: we count it.
 
 Units and simplifications, named: times are seconds. Flink's watermark is `max - out_of_orderness
 - 1 ms` and a window fires when the watermark reaches `end - 1 ms`; the two 1 ms cancel, so
@@ -20,9 +23,9 @@ from __future__ import annotations
 from typing import Any
 
 from .event_time import Event
-from .records import Dropped, Firing, WatermarkStep
-from .results import WindowResults
+from .records import Dropped, Firing, Missed, WatermarkStep
 from .scenario import WindowScenario
+from .window_results import WindowResults
 from .windows import Count, Session
 
 __all__ = ["fire_windows"]
@@ -53,6 +56,7 @@ def fire_windows(s: WindowScenario, events: list[Event], until: float) -> Window
     state: dict[tuple[Any, float, float], list] = {}  # (key, start, end) -> [value, count, fired]
     firings: list[Firing] = []
     dropped: list[Dropped] = []
+    missed: list[Missed] = []
     marks: list[WatermarkStep] = []
     watermark = float("-inf")
     max_time = float("-inf")
@@ -70,6 +74,8 @@ def fire_windows(s: WindowScenario, events: list[Event], until: float) -> Window
             for w in touching:
                 start, end = min(start, w[1]), max(end, w[2])
             targets = [] if end + lateness <= watermark else [(e.key, start, end)]
+            if not targets:
+                missed.append(Missed(e.key, e.time, e.time + gap, e.time, e.value, watermark, seq, e.arrival))
             if targets and touching:
                 value = sum(state[w][0] for w in touching)
                 count = sum(state[w][1] for w in touching)
@@ -77,7 +83,12 @@ def fire_windows(s: WindowScenario, events: list[Event], until: float) -> Window
                     del state[w]
                 state[targets[0]] = [value, count, False]
         else:
-            targets = [(e.key, a, b) for a, b in assigner.windows(e.time) if not b + lateness <= watermark]
+            targets = []
+            for a, b in assigner.windows(e.time):
+                if b + lateness <= watermark:  # this window's state is gone: it misses the event
+                    missed.append(Missed(e.key, a, b, e.time, e.value, watermark, seq, e.arrival))
+                else:
+                    targets.append((e.key, a, b))
         if not targets:
             dropped.append(Dropped(e.key, e.time, e.value, watermark, seq, e.arrival))
         for w in targets:
@@ -102,7 +113,9 @@ def fire_windows(s: WindowScenario, events: list[Event], until: float) -> Window
         pending = []
     else:
         pending = [(w[0], w[1], w[2], v[0], v[1]) for w, v in state.items() if not v[2]]
-    return WindowResults(s, firings, until, events=list(events), dropped=dropped, watermarks=marks, pending=pending)
+    return WindowResults(
+        s, firings, until, events=list(events), dropped=dropped, missed=missed, watermarks=marks, pending=pending
+    )
 
 
 def _count_run(s: WindowScenario, events: list[Event], evs: list[Event], size: int, until: float) -> WindowResults:
@@ -121,4 +134,4 @@ def _count_run(s: WindowScenario, events: list[Event], evs: list[Event], size: i
             firings.append(Firing(e.key, start, start + size, slot[0], size, "on_time", float("nan"), seq, e.arrival))
             del open_[e.key]
     pending = [(k, counts[k] - v[1], counts[k] - v[1] + size, v[0], v[1]) for k, v in open_.items()]
-    return WindowResults(s, firings, until, events=list(events), dropped=[], watermarks=[], pending=pending)
+    return WindowResults(s, firings, until, events=list(events), dropped=[], missed=[], watermarks=[], pending=pending)

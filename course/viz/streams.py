@@ -3,7 +3,12 @@
 - `draw_consumer_groups`: the `group_graph` of a run (producer -> partitions -> the consumers of
   each group, placed by `group_layout` on the shared `layered_layout`, one band per group); edge
   width = that group's lag on the partition, consumer fill = how busy it is (cividis), idle and
-  crashed consumers labelled as such.
+  crashed consumers labelled as such. Idle consumers share one label; crowded pictures thin their
+  labels: a group of more than `LABELLED_MEMBERS` consumers labels one by one only the consumers
+  worth a look (crashed, overloaded, given partitions) and the others together; no two labels
+  overlap.
+- `draw_lag_over_time`, `draw_partition_load`, `rebalance_note`, `draw_rebalance_diffs`: the charts
+  around the graph (drawn in `streams_lag.py`, re-exported here).
 - `draw_brokers`: brokers as columns, one replica per partition row (`broker_graph`,
   `broker_layout`), leader / follower / out of the ISR written in each cell; `draw_writes`: every
   write's fate over time (both drawn in `streams_replication.py`, re-exported here).
@@ -12,7 +17,8 @@
 
 Layouts depend only on the counts (partitions, consumers, groups), never on the traffic, so
 nothing jumps while a slider changes the load. Meaning never rests on colour alone: every
-colour comes with a label, a marker shape or a line style.
+colour comes with a label, a marker shape or a line style. Every figure is drawn at `DPI` with
+no text under `FONT` points.
 """
 
 from __future__ import annotations
@@ -25,15 +31,23 @@ import networkx as nx
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
-from matplotlib.ticker import MaxNLocator
 
 from course.sim.validate import instance, whole
-from course.streams import GroupResults, RebalanceDiff
+from course.streams import GroupResults
 
 from .graph import layered_layout
 from .palette import OKABE_ITO, utilization_colour
+from .streams_lag import (
+    GROUP_STYLES,
+    draw_lag_over_time,
+    draw_partition_load,
+    draw_rebalance_diffs,
+    group_style,
+    rebalance_note,
+)
 from .streams_replication import (
+    DPI,
+    FONT,
     _check_ax,
     broker_graph,
     broker_layout,
@@ -44,7 +58,10 @@ from .streams_replication import (
 from .streams_windows import draw_window_dashboard, draw_window_results, draw_window_timeline
 
 __all__ = [
+    "DPI",
+    "FONT",
     "GROUP_STYLES",
+    "LABELLED_MEMBERS",
     "broker_graph",
     "broker_layout",
     "draw_brokers",
@@ -63,18 +80,9 @@ __all__ = [
     "rebalance_note",
 ]
 
-GROUP_STYLES = [  # (colour, line style) per group, in group order
-    (OKABE_ITO["blue"], "-"),
-    (OKABE_ITO["orange"], "--"),
-    (OKABE_ITO["bluish green"], ":"),
-    (OKABE_ITO["reddish purple"], "-."),
-]
-X_PRODUCER, X_PARTITION, X_CONSUMER = 0.0, 0.36, 0.72  # the three columns of `group_layout`
-_NOTE = {"fontsize": 7, "color": OKABE_ITO["grey"]}
-
-
-def _style(i: int) -> tuple[str, str]:
-    return GROUP_STYLES[i % len(GROUP_STYLES)]
+X_PRODUCER, X_PARTITION, X_CONSUMER = 0.0, 0.28, 0.56  # the three columns of `group_layout`
+LABELLED_MEMBERS = 4  # a group with more consumers labels only those worth a look
+_PRIORITY = {"crashed": 0, "overloaded": 1, "gained": 2, "idle": 3, "active": 4}  # who keeps a label when crowded
 
 
 def _results(results: object) -> GroupResults:
@@ -137,7 +145,7 @@ def group_layout(partitions: int, members: Mapping[str, Sequence[str]]) -> dict[
 
     >>> pos = group_layout(2, {"dashboard": ["c0"], "archiver": ["c0", "c1"]})
     >>> pos["producer"], pos["P0"], pos["dashboard/c0"]
-    ((0.0, 0.5), (0.36, 0.666667), (0.72, 0.8))
+    ((0.0, 0.5), (0.28, 0.666667), (0.56, 0.8))
     """
     whole("partitions", partitions, minimum=1, maximum=10_000, why="a topic needs a partition")
     instance("members", members, Mapping, example="{'dashboard': ['c0', 'c1']}")
@@ -153,17 +161,67 @@ def group_layout(partitions: int, members: Mapping[str, Sequence[str]]) -> dict[
     return {node: xy for node, xy in pos.items() if not node.startswith("_gap")}
 
 
-def _consumer_label(data: dict) -> str:
+def _consumer_label(data: dict) -> tuple[str, int]:
+    """A consumer's label and how much it matters (lower keeps its label when the picture is crowded)."""
     member = data["member"]
     if data["status"] == "crashed":
-        return f"{member}  crashed"
-    if data["status"] == "idle":
-        return f"{member}  idle (no partition)"
-    busy = "overloaded" if data["load"] > 1 else f"{data['load']:.0%} busy"
-    text = f"{member}  {busy} · lag {data['lag']}"
+        return f"{member} crashed", _PRIORITY["crashed"]
+    overloaded = data["load"] > 1
+    busy = "overloaded" if overloaded else f"{data['load']:.0%} busy"
+    text = f"{member} {busy} · lag {data['lag']:,}"
     if data["gained"]:
         text += " · got " + ",".join(f"P{p}" for p in data["gained"])
-    return text
+    kind = "overloaded" if overloaded else "gained" if data["gained"] else "active"
+    return text, _PRIORITY[kind]
+
+
+def _span(names: list[str]) -> str:
+    """Member ids as a short list: "c6", "c6, c7" or "c3–c7"."""
+    return ", ".join(names) if len(names) <= 2 else f"{names[0]}–{names[-1]}"
+
+
+def _names(names: list[str]) -> str:
+    """Member ids as a short list: "c6", "c6, c7", "c1, c4 + 3 more"."""
+    return ", ".join(names) if len(names) <= 3 else f"{names[0]}, {names[1]} + {len(names) - 2} more"
+
+
+def _group_labels(g: nx.DiGraph, group: str, members: list[str], crowded: bool) -> list[tuple[list[str], str, int]]:
+    """The labels a group asks for: `(nodes it may stand beside, text, priority)`.
+
+    Idle members share one label; in a `crowded` picture a group of more than `LABELLED_MEMBERS`
+    consumers labels only those worth a look (crashed, overloaded, given partitions) one by one,
+    and the others together.
+    """
+    nodes = [f"{group}/{m}" for m in members]
+    idle = [n for n in nodes if g.nodes[n]["status"] == "idle"]
+    wanted: list[tuple[list[str], str, int]] = []
+    for n in nodes:
+        if g.nodes[n]["status"] != "idle":
+            text, priority = _consumer_label(g.nodes[n])
+            wanted.append(([n], text, priority))
+    if idle:
+        names = [g.nodes[n]["member"] for n in idle]
+        wanted.append((idle, f"{_span(names)} idle (no partition)", _PRIORITY["idle"]))
+    quiet = [w[0][0] for w in wanted if w[2] == _PRIORITY["active"]]
+    if not crowded or len(members) <= LABELLED_MEMBERS or len(quiet) < 2:
+        return wanted
+    loads = [g.nodes[n]["load"] for n in quiet]
+    names = [g.nodes[n]["member"] for n in quiet]
+    together = f"{_names(names)}: {100 * min(loads):.0f}–{max(loads):.0%} busy"
+    return [w for w in wanted if w[2] != _PRIORITY["active"]] + [(quiet, together, _PRIORITY["active"])]
+
+
+def _place(wanted: list[tuple[list[str], str, int]], ys: Mapping[str, float], gap: float, taken: list[float]) -> list:
+    """Keep the labels, most important first, each beside the first of its nodes that stands at least `gap`
+    (in y) from every text kept before; return `(node, text)` pairs top to bottom."""
+    kept = []
+    for nodes, text, _ in sorted(wanted, key=lambda w: (w[2], -ys[w[0][0]])):
+        for node in nodes:
+            if all(abs(ys[node] - other) >= gap for other in taken):
+                kept.append((node, text))
+                taken.append(ys[node])
+                break
+    return sorted(kept, key=lambda k: -ys[k[0]])
 
 
 def draw_consumer_groups(results: GroupResults, ax: Axes | None = None) -> dict:
@@ -172,6 +230,7 @@ def draw_consumer_groups(results: GroupResults, ax: Axes | None = None) -> dict:
     Edge width from the producer = records written; an ownership edge is drawn in its group's
     colour, as wide as that group's lag on the partition. Consumer fill = load (cividis, dark
     idle to yellow saturated); idle consumers are hollow with a dashed rim, crashed ones crossed.
+    `artists["labels"]` holds the consumer labels drawn (crowded pictures drop the least useful).
 
     >>> from course.streams import GroupScenario, simulate
     >>> artists = draw_consumer_groups(simulate(GroupScenario(), until=2))
@@ -182,16 +241,22 @@ def draw_consumer_groups(results: GroupResults, ax: Axes | None = None) -> dict:
     _results(results)
     _check_ax(ax)
     if ax is None:
-        _, ax = plt.subplots(figsize=(6, 5), dpi=80)
+        _, ax = plt.subplots(figsize=(5.4, 4.4), dpi=DPI)
     g = group_graph(results)
+    s = results.scenario
     groups = list(results.assignments)
     members: dict[str, list[str]] = {
         grp: [g.nodes[n]["member"] for n in g.nodes if g.nodes[n].get("group") == grp] for grp in groups
     }
-    pos = group_layout(results.scenario.partitions, members)
-    rows = max(results.scenario.partitions, sum(len(v) for v in members.values()) + len(groups) - 1)
-    size = max(5.0, min(16.0, 230.0 / rows))  # marker size in points, smaller when crowded
-    font = 7 if rows <= 16 else 6
+    pos = group_layout(s.partitions, members)
+    ax.set_xlim(-0.1, 1.12)
+    ax.set_ylim(-0.07, 1.0)
+    rows = max(s.partitions, sum(len(v) for v in members.values()) + len(groups) - 1)
+    size = max(5.0, min(16.0, 200.0 / rows))  # marker size in points, smaller when crowded
+    fig = ax.get_figure(root=True)
+    assert isinstance(fig, Figure)  # an Axes always sits in a figure
+    height_px = ax.get_position().height * fig.get_figheight() * fig.dpi
+    line = 1.25 * FONT * fig.dpi / 72 / height_px * 1.07  # one line of text, in data units (ylim span 1.07)
 
     writes = [(u, v, d) for u, v, d in g.edges(data=True) if d["kind"] == "write"]
     most = max((d["records"] for *_, d in writes), default=0) or 1
@@ -207,7 +272,7 @@ def draw_consumer_groups(results: GroupResults, ax: Axes | None = None) -> dict:
     own_lines = LineCollection(
         [[pos[u], pos[v]] for u, v, _ in owns],
         linewidths=[1.0 + 7.0 * d["lag"] / worst for *_, d in owns],
-        colors=[_style(groups.index(d["group"]))[0] for *_, d in owns],
+        colors=[group_style(groups.index(d["group"]))[0] for *_, d in owns],
         alpha=0.85,
         zorder=1,
     )
@@ -215,17 +280,17 @@ def draw_consumer_groups(results: GroupResults, ax: Axes | None = None) -> dict:
 
     px, py = pos["producer"]
     ax.scatter([px], [py], s=(size * 1.3) ** 2, marker="s", c="black", zorder=3)
-    ax.text(px, py - 0.05, f"producer\n{results.scenario.rate:g} rides/s", ha="center", va="top", fontsize=font)
+    ax.text(px, py - 0.05, f"producer\n{s.rate:g} rides/s", ha="center", va="top", fontsize=FONT)
     total = sum(results.produced) or 1
-    even = total / results.scenario.partitions
-    parts = [pos[f"P{p}"] for p in range(results.scenario.partitions)]
+    even = total / s.partitions
+    parts = [pos[f"P{p}"] for p in range(s.partitions)]
     ax.scatter(
         [x for x, _ in parts], [y for _, y in parts], s=size**2, marker="s", c="white", edgecolors="black", zorder=3
     )
     for p, (x, y) in enumerate(parts):
         share = results.produced[p] / total
         hot = " hot" if results.produced[p] > 2 * even else ""
-        ax.text(x - 0.03, y, f"P{p} {share:.0%}{hot}", ha="right", va="center", fontsize=font, zorder=4)
+        ax.text(x - 0.025, y + 0.004, f"P{p} {share:.0%}{hot}", ha="right", va="bottom", fontsize=FONT, zorder=4)
 
     consumers = [n for n in g.nodes if g.nodes[n]["kind"] == "consumer"]
     active = [n for n in consumers if g.nodes[n]["status"] == "active"]
@@ -261,15 +326,14 @@ def draw_consumer_groups(results: GroupResults, ax: Axes | None = None) -> dict:
         linewidths=2.5,
         zorder=4,
     )
-    for n in consumers:
-        d = g.nodes[n]
-        x, y = pos[n]
-        colour = "black" if d["status"] == "active" else OKABE_ITO["grey"]
-        ax.text(x + 0.035, y, _consumer_label(d), ha="left", va="center", fontsize=font, color=colour, zorder=4)
     step = 1.0 / (len(consumers) + len(groups))  # the row spacing of `group_layout`
+    titles = []
+    labels = []
+    taken: list[float] = []  # heights of the texts already in the consumer column
+    wanted_by_group = {}
     for i, grp in enumerate(groups):
         ys = [pos[f"{grp}/{m}"][1] for m in members[grp]]
-        colour, style = _style(i)
+        colour, style, *_ = group_style(i)
         ax.plot(
             [X_CONSUMER - 0.04] * 2,
             [min(ys) - 0.015, max(ys) + 0.015],
@@ -278,121 +342,43 @@ def draw_consumer_groups(results: GroupResults, ax: Axes | None = None) -> dict:
             linewidth=3,
             solid_capstyle="butt",
         )
-        ax.text(
-            X_CONSUMER - 0.04,
-            max(ys) + min(0.05, max(0.55 * step, 0.025)),
-            f"group '{grp}'",
-            ha="left",
-            va="center",
-            fontsize=font + 1,
-            color=colour,
-            weight="bold",
+        wanted_by_group[grp] = _group_labels(g, grp, members[grp], crowded=step < 1.6 * line)
+        title_y = max(ys) + (max(step, 1.05 * line) if i == 0 else min(step, 1.3 * line))  # the row above the band
+        if title_y + 0.6 * line > ax.get_ylim()[1]:  # the top band's title: above the rows, never on its c0
+            ax.set_ylim(ax.get_ylim()[0], title_y + 0.6 * line)
+        title = f"group '{grp}'" + (f" ({len(members[grp])} consumers)" if len(members[grp]) > LABELLED_MEMBERS else "")
+        titles.append(
+            ax.text(X_CONSUMER - 0.02, title_y, title, ha="left", va="center", fontsize=FONT + 0.5, color=colour)
         )
+        titles[-1].set_fontweight("bold")
+        taken.append(title_y)
+    for grp in groups:  # titles first, then the labels that fit between them
+        wanted = wanted_by_group[grp]
+        heights = {n: pos[n][1] for nodes, *_ in wanted for n in nodes}
+        for node, text in _place(wanted, heights, line, taken):
+            ink = "black" if g.nodes[node]["status"] == "active" else OKABE_ITO["grey"]
+            labels.append(
+                ax.text(X_CONSUMER + 0.035, heights[node], text, ha="left", va="center", fontsize=FONT, color=ink)
+            )
     ax.text(
-        0.0,
-        0.0,
+        0.01,
+        0.005,
         "grey width = records written · coloured width = lag · fill = how busy",
-        fontsize=6.5,
+        fontsize=FONT,
+        va="bottom",
         color=OKABE_ITO["grey"],
         transform=ax.transAxes,
     )
-    ax.set_xlim(-0.06, 1.12)
-    ax.set_ylim(-0.06, 1.0)
     ax.set_axis_off()
-    return {"writes": write_lines, "owns": own_lines, "consumers": marks, "graph": g, "pos": pos}
-
-
-def draw_lag_over_time(results: GroupResults, ax: Axes | None = None) -> dict:
-    """Total lag of each group over time (one colour and line style per group), crashes and rebalances marked.
-
-    >>> from course.streams import GroupScenario, simulate
-    >>> sorted(draw_lag_over_time(simulate(GroupScenario(), until=1)))
-    ['archiver', 'dashboard']
-    >>> plt.close("all")
-    """
-    _results(results)
-    _check_ax(ax)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5, 2.5), dpi=80)
-    totals = results.total_lag()
-    lines = {}
-    for i, (grp, series) in enumerate(totals.items()):
-        colour, style = _style(i)
-        ts = sorted(series)
-        lines[grp] = ax.plot(ts, [series[t] for t in ts], color=colour, linestyle=style, label=grp)[0]
-    s = results.scenario
-    if s.crash_at is not None and s.crash_at <= results.until:
-        ax.axvline(s.crash_at, color=OKABE_ITO["vermillion"], linestyle="--", linewidth=1)
-        ax.text(s.crash_at, 0.97, " crash", transform=ax.get_xaxis_transform(), va="top", fontsize=7)
-    for event in results.rebalances:
-        ax.axvline(event.t, color=OKABE_ITO["grey"], linestyle=":", linewidth=1)
-        ax.text(event.t, 0.85, " rebalance", transform=ax.get_xaxis_transform(), va="top", fontsize=7)
-    ax.set_xlim(0, results.until)
-    ax.set_ylim(bottom=0)
-    ax.xaxis.set_major_locator(MaxNLocator(5))  # few ticks: each one costs a redraw
-    ax.yaxis.set_major_locator(MaxNLocator(4))
-    ax.tick_params(labelsize=7)
-    ax.set_ylabel("lag (records)")
-    ax.set_xlabel("time (s)")
-    ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", fontsize=7)
-    return lines
-
-
-def draw_partition_load(counts: Sequence[int], ax: Axes | None = None) -> dict:
-    """Records written to each partition; the hottest one hatched and named when it gets over 1.5x an even share.
-
-    >>> artists = draw_partition_load([10, 10, 40])
-    >>> artists["hot"]
-    2
-    >>> plt.close("all")
-    """
-    if isinstance(counts, (str, bytes)) or not isinstance(counts, Sequence) or not counts:
-        raise ValueError(f"counts must be a non-empty list of records per partition (got {counts!r}): e.g. [10, 40]")
-    for c in counts:
-        whole("counts", c, why="records written to one partition")
-    _check_ax(ax)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5, 2), dpi=80)
-    counts = list(counts)
-    total = sum(counts)
-    even = total / max(1, len(counts))
-    hot = max(range(len(counts)), key=lambda p: counts[p]) if counts else None
-    bars = ax.bar(range(len(counts)), counts, color=OKABE_ITO["sky blue"], edgecolor="black", linewidth=0.5)
-    if hot is not None and total and counts[hot] > 1.5 * even:
-        bars[hot].set_hatch("//")
-        bars[hot].set_facecolor(OKABE_ITO["orange"])
-        ax.text(hot, counts[hot], f"hot: {counts[hot] / total:.0%}", ha="center", va="bottom", fontsize=7)
-    else:
-        hot = None
-    ax.axhline(even, color="black", linestyle="--", linewidth=0.8)
-    ax.set_xticks(range(len(counts)), [f"P{p}" for p in range(len(counts))], fontsize=7)
-    ax.set_ylabel("records", fontsize=8)
-    ax.set_ylim(0, max(1, *counts) * 1.25)
-    ax.set_xlabel("partition  ·  dashed: an even share", fontsize=8)
-    return {"bars": bars, "hot": hot}
-
-
-def rebalance_note(results: GroupResults) -> str:
-    """One sentence per rebalance: when, why, what moved, what was paused, and the duplicates it caused.
-
-    >>> from course.streams import GroupScenario, simulate
-    >>> rebalance_note(simulate(GroupScenario(), until=1))
-    'no rebalance: every consumer kept its partitions'
-    """
-    s = _results(results).scenario
-    lines = []
-    for e in results.rebalances:
-        moved = ", ".join(f"P{m.partition}" for m in e.diff.moved) or "nothing"
-        paused = len(e.diff.paused(s.protocol))
-        lines.append(
-            f"rebalance at {e.t:g} s ({e.group}, {e.reason}): {s.strategy} moved {moved}\n"
-            f"    {s.protocol}: {paused} partition{'s' if paused != 1 else ''} paused for {s.rebalance_time:g} s"
-        )
-    if not lines:
-        return "no rebalance: every consumer kept its partitions"
-    dup = sum(results.duplicates.values())
-    return "\n".join(lines) + f"\n{dup} records processed twice (read but not committed when ownership moved)"
+    return {
+        "writes": write_lines,
+        "owns": own_lines,
+        "consumers": marks,
+        "labels": labels,
+        "titles": titles,
+        "graph": g,
+        "pos": pos,
+    }
 
 
 def draw_group_dashboard(results: GroupResults) -> tuple[Figure, dict]:
@@ -405,74 +391,12 @@ def draw_group_dashboard(results: GroupResults) -> tuple[Figure, dict]:
     >>> plt.close("all")
     """
     _results(results)
-    fig = plt.figure(figsize=(11, 4.6), dpi=80)
-    grid = fig.add_gridspec(
-        2, 2, width_ratios=[1.5, 1], height_ratios=[1, 0.22], left=0.01, right=0.98, top=0.97, bottom=0.03, hspace=0.4
-    )
-    graph_ax = fig.add_subplot(grid[:, 0])
-    lag_ax = fig.add_subplot(grid[0, 1])
+    fig = plt.figure(figsize=(9.2, 4.6), dpi=DPI)
+    graph_ax = fig.add_axes((0.0, 0.0, 0.6, 0.97))
+    lag_ax = fig.add_axes((0.66, 0.36, 0.32, 0.5))  # room above for the legend, below for the note
     artists: dict = {
         "graph": draw_consumer_groups(results, ax=graph_ax),
         "lag": draw_lag_over_time(results, ax=lag_ax),
     }
-    artists["note"] = fig.text(
-        lag_ax.get_position().x0 - 0.04, 0.02, rebalance_note(results), fontsize=7.5, va="bottom", wrap=False
-    )
+    artists["note"] = fig.text(0.6, 0.02, rebalance_note(results), fontsize=FONT, va="bottom")
     return fig, artists
-
-
-def draw_rebalance_diffs(diffs: Mapping[str, RebalanceDiff], ax: Axes | None = None) -> dict:
-    """A grid: one row per partition, one column per strategy, each cell "before → after"; moved cells hatched.
-
-    >>> from course.streams import rebalance_diff
-    >>> d = rebalance_diff({"c0": [("t", 0)], "c1": [("t", 1)]}, {"c1": [("t", 0), ("t", 1)]})
-    >>> draw_rebalance_diffs({"range": d})["moved"]
-    {'range': 1}
-    >>> plt.close("all")
-    """
-    if not isinstance(diffs, Mapping) or not diffs:
-        raise ValueError(
-            f"diffs must be a non-empty dict of name -> RebalanceDiff (got {diffs!r}): e.g. {{'range': d}}"
-        )
-    for name, d in diffs.items():
-        instance(f"diffs[{name!r}]", d, RebalanceDiff, example="rebalance_diff(before, after)")
-    _check_ax(ax)
-    names = list(diffs)
-    rows = max((len(d.records) for d in diffs.values()), default=0)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(1.8 * len(names) + 0.8, 0.3 * rows + 0.7), dpi=80)
-    moved = {}
-    for j, name in enumerate(names):
-        d = diffs[name]
-        moved[name] = len(d.moved)
-        ax.text(j + 0.5, 0.2, f"{name}\n{len(d.moved)} moved", ha="center", va="bottom", fontsize=8, weight="bold")
-        for i, m in enumerate(d.records):
-            cell = Rectangle(
-                (j + 0.05, -i - 0.9),
-                0.9,
-                0.8,
-                facecolor=OKABE_ITO["orange"] if m.moved else "white",
-                hatch="//" if m.moved else None,
-                edgecolor="black",
-                linewidth=0.5,
-            )
-            ax.add_patch(cell)
-            text = f"{m.before} → {m.after}" if m.moved else f"{m.after} (stays)"
-            box = {"facecolor": "white", "edgecolor": "none", "pad": 1} if m.moved else None
-            ax.text(
-                j + 0.5,
-                -i - 0.5,
-                text,
-                ha="center",
-                va="center",
-                fontsize=7,
-                weight="bold" if m.moved else None,
-                bbox=box,
-            )
-    for i in range(rows):
-        label = f"P{diffs[names[0]].records[i].partition}" if names else ""
-        ax.text(-0.05, -i - 0.5, label, ha="right", va="center", fontsize=8)
-    ax.set_xlim(-0.4, len(names))
-    ax.set_ylim(-rows - 0.1, 0.9)
-    ax.set_axis_off()
-    return {"moved": moved}

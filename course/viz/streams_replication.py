@@ -3,7 +3,8 @@
 `broker_graph` is the cluster at the end of a run (replica nodes, leader -> follower edges) and
 `broker_layout` places its replicas on the shared `layered_layout`: one column per broker, one
 row per partition. Meaning never rests on colour alone: each replica's role is written in its
-cell, each write's fate has its own marker shape.
+cell, each write's fate has its own marker shape. Every picture of lesson 4 is drawn at `DPI`
+(96: a point of text is a point on screen at 100 % zoom) with no text under `FONT` points.
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ from course.streams import ReplicaState, ReplicationResults, ReplicationScenario
 from .graph import layered_layout
 from .palette import OKABE_ITO
 
-__all__ = ["broker_graph", "broker_layout", "draw_brokers", "draw_replication_dashboard", "draw_writes"]
+__all__ = ["DPI", "FONT", "broker_graph", "broker_layout", "draw_brokers", "draw_replication_dashboard", "draw_writes"]
+
+DPI = 96  # dots per inch of every lesson-4 figure: at 96, a 9 in figure is 864 px, and 8 pt shows as 8 pt
+FONT = 8.0  # points: the smallest text in lesson 4's pictures
 
 _ROLE_FILL = {
     "leader": OKABE_ITO["blue"],
@@ -97,11 +101,22 @@ def broker_graph(results: ReplicationResults) -> nx.DiGraph:
     return g
 
 
+def _failure(results: ReplicationResults) -> tuple[float | None, str]:
+    """When the scenario's broker failed (None: it did not in this run) and how ("dies" or "stalls")."""
+    s = results.scenario
+    kinds = {"broker died": "dies", "broker stalled": "stalls"}
+    for e in results.events:
+        if e.kind in kinds:
+            return e.t, kinds[e.kind]
+    return None, s.fail_mode
+
+
 def draw_brokers(results: ReplicationResults, ax: Axes | None = None) -> dict:
     """Brokers as columns, a row per partition: each cell is a replica, its role written in it.
 
     Leader (dark), follower in the ISR (light), out of the ISR (white, hatched), offline (grey);
-    a dead broker's box is dashed and marked DOWN. The ISR of each partition is listed at the right.
+    a dead broker's box is dashed and marked DOWN, a stalled one dotted and marked STALLED. Each
+    partition's ISR and high watermark (the end of what consumers may read) are written at the right.
 
     >>> from course.streams import ReplicationScenario, simulate
     >>> artists = draw_brokers(simulate(ReplicationScenario(fail_broker=0), until=6))
@@ -112,13 +127,15 @@ def draw_brokers(results: ReplicationResults, ax: Axes | None = None) -> dict:
     g = broker_graph(results)
     _check_ax(ax)
     if ax is None:
-        _, ax = plt.subplots(figsize=(5, 3), dpi=80)
+        _, ax = plt.subplots(figsize=(4.6, 3), dpi=DPI)
     s = results.scenario
     pos = broker_layout(s)
     final = results.final_replicas()
-    dead = {e.broker for e in results.events if e.kind == "broker died"}
+    _, mode = _failure(results)
+    failed = {e.broker for e in results.events if e.kind in ("broker died", "broker stalled")}
     roles = {}
     cells = []
+    small = s.brokers > 3  # five narrow columns: shorter words in each cell
     for node, data in g.nodes(data=True):
         role = data["role"]
         roles[(data["partition"], data["broker"])] = role
@@ -137,37 +154,43 @@ def draw_brokers(results: ReplicationResults, ax: Axes | None = None) -> dict:
         cells.append(cell)
         colour = "white" if role == "leader" else "black"
         box = {"facecolor": "white", "edgecolor": "none", "pad": 1} if role == "out of ISR" else None
-        ax.text(
-            x, y + 0.12, f"P{data['partition']} {role}", ha="center", va="center", fontsize=7, color=colour, bbox=box
-        )
-        ax.text(x, y - 0.18, f"{data['records']} records", ha="center", va="center", fontsize=6, color=colour)
+        if small:  # narrow columns: the partition, its role and its records on three lines
+            word = {"out of ISR": "not ISR"}.get(role, role)
+            text, height, records = f"P{data['partition']}\n{word}", y + 0.12, y - 0.25
+        else:
+            text, height, records = f"P{data['partition']} {role}", y + 0.14, y - 0.16
+        ax.text(x, height, text, ha="center", va="center", fontsize=FONT, color=colour, bbox=box, linespacing=1.1)
+        ax.text(x, records, f"{data['records']} rec.", ha="center", va="center", fontsize=FONT, color=colour, bbox=box)
     top = s.partitions  # the row of P0
     for b in range(s.brokers):
-        down = b in dead
-        label = f"broker {b}" + (" · DOWN" if down else "")
-        ax.text(b, top + 0.62, label, ha="center", va="bottom", fontsize=8, weight="bold")
+        down = b in failed
+        word = {"dies": "DOWN", "stalls": "STALLED"}[mode] if down else ""
+        label = f"broker {b}" + (f"\n{word}" if down else "")
+        ax.text(b, top + 0.62, label, ha="center", va="bottom", fontsize=FONT if small else FONT + 1, weight="bold")
         ax.add_patch(
             Rectangle(
                 (b - 0.48, 0.5),
                 0.96,
-                s.partitions + 0.1,
+                s.partitions + 0.05,
                 fill=False,
-                edgecolor=OKABE_ITO["vermillion"] if down else "black",
-                linestyle="--" if down else "-",
+                edgecolor=OKABE_ITO["vermillion"] if down and mode == "dies" else "black",
+                linestyle=("--" if mode == "dies" else ":") if down else "-",
                 lw=2.0 if down else 1.2,
             )
         )
+    hws = results.high_watermarks()
     for p in range(s.partitions):
         isr = sorted(st.broker for st in final if st.partition == p and st.in_sync and st.role != "offline")
         text = "ISR " + ("{" + ", ".join(map(str, isr)) + "}" if isr else "empty: offline")
+        text += f"\nHW {hws.get(p, 0)}"
         if s.acks == "all":
             ok = len(isr) >= s.min_insync_replicas
             text += f"\n{'≥' if ok else '<'} min {s.min_insync_replicas}: " + ("writes ok" if ok else "rejected")
         else:
             text += f"\nacks={s.acks}: not waited for"
-        ax.text(s.brokers - 0.4, top - p, text, fontsize=7, va="center")
-    ax.set_xlim(-0.55, s.brokers + 0.6)
-    ax.set_ylim(0.35, top + 1.0)
+        ax.text(s.brokers - 0.4, top - p, text, fontsize=FONT, va="center", linespacing=1.15)
+    ax.set_xlim(-0.55, s.brokers + 0.95)
+    ax.set_ylim(0.4, top + 1.45)
     ax.set_axis_off()
     return {"cells": cells, "roles": roles}
 
@@ -184,7 +207,8 @@ _FATES = [  # (outcome, legend label, colour, marker, size)
 def draw_writes(results: ReplicationResults, ax: Axes | None = None) -> dict:
     """Every write as a mark at (time sent, partition), its shape and colour its fate; zoomed on a failure.
 
-    The legend counts every write of the run, not only those in view.
+    The legend (above the marks) counts every write of the run, not only those in view. When a
+    follower stalls under `acks="all"`, the span in which writes wait for it is shaded.
 
     >>> from course.streams import ReplicationScenario, simulate
     >>> marks = draw_writes(simulate(ReplicationScenario(acks=1, fail_broker=0, fail_at=2.03), until=4))
@@ -195,7 +219,7 @@ def draw_writes(results: ReplicationResults, ax: Axes | None = None) -> dict:
     _results(results)
     _check_ax(ax)
     if ax is None:
-        _, ax = plt.subplots(figsize=(5, 2.5), dpi=80)
+        _, ax = plt.subplots(figsize=(5, 2.5), dpi=DPI)
     by_fate: dict[str, list] = {outcome: [] for outcome, *_ in _FATES}
     for r in results.records:
         by_fate[r.status].append(r)
@@ -212,21 +236,40 @@ def draw_writes(results: ReplicationResults, ax: Axes | None = None) -> dict:
             label=f"{name} ({len(rows)})",
             zorder=3 if outcome == "lost" else 2,
         )
-    for e in results.events:
-        if e.kind == "broker died":
-            ax.axvline(e.t, color=OKABE_ITO["vermillion"], linestyle="--", linewidth=1)
-            ax.text(e.t, 0.02, f" broker {e.broker} dies", transform=ax.get_xaxis_transform(), va="bottom", fontsize=7)
     s = results.scenario
-    ax.set_yticks(range(s.partitions), [f"P{p}" for p in range(s.partitions)], fontsize=7)
-    ax.set_ylim(-0.6, s.partitions - 0.4 + 0.35 * 3)
-    died = [e.t for e in results.events if e.kind == "broker died"]
-    if died:  # zoom on the failure: the loss window is a fraction of a second
-        ax.set_xlim(max(0.0, died[0] - 1.0), min(results.until, died[0] + 2.0))
-        ax.set_xlabel("time sent (s), from 1 s before the failure to 2 s after")
+    failed_at, mode = _failure(results)
+    below = ax.get_xaxis_transform()
+    if failed_at is not None:
+        verb = "dies" if mode == "dies" else "stalls"
+        ax.axvline(failed_at, color=OKABE_ITO["vermillion"], linestyle="--", linewidth=1)
+        ax.text(failed_at, 0.01, f" broker {s.fail_broker} {verb}", transform=below, va="bottom", fontsize=FONT)
+        shrinks = [e.t for e in results.events if e.kind == "isr shrink" and e.broker == s.fail_broker]
+        if mode == "stalls" and shrinks:
+            ax.axvline(shrinks[0], color=OKABE_ITO["grey"], linestyle=":", linewidth=1)
+            ax.text(shrinks[0], 0.01, " leaves the ISR", transform=below, va="bottom", fontsize=FONT)
+            if s.acks == "all":
+                label = f"waiting for broker {s.fail_broker}"
+                ax.axvspan(failed_at, shrinks[0], color="#e4e4e4", zorder=0, label=label)
+    ax.set_yticks(range(s.partitions), [f"P{p}" for p in range(s.partitions)], fontsize=FONT + 1)
+    ax.tick_params(axis="x", labelsize=FONT + 1)
+    ax.set_ylim(-0.75, s.partitions - 0.4)
+    if failed_at is not None:  # zoom on the failure: the loss window is a fraction of a second
+        ax.set_xlim(max(0.0, failed_at - 1.0), min(results.until, failed_at + 2.0))
+        ax.set_xlabel("time sent (s), from 1 s before the failure to 2 s after", fontsize=FONT + 1)
     else:
         ax.set_xlim(0, results.until)
-        ax.set_xlabel("time sent (s)")
-    ax.legend(loc="upper left", fontsize=6.5, ncol=5, handletextpad=0.2, columnspacing=0.8, borderpad=0.3)
+        ax.set_xlabel("time sent (s)", fontsize=FONT + 1)
+    entries = len(ax.get_legend_handles_labels()[0])
+    ax.legend(
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.0),
+        fontsize=FONT,
+        ncol=3 if entries <= 5 else 2,
+        handletextpad=0.2,
+        columnspacing=0.8,
+        borderpad=0.2,
+        frameon=False,
+    )
     ax.grid(alpha=0.3, axis="x")
     return marks
 
@@ -241,8 +284,8 @@ def draw_replication_dashboard(results: ReplicationResults) -> tuple[Figure, dic
     >>> plt.close("all")
     """
     _results(results)
-    fig = plt.figure(figsize=(11, 3.8), dpi=80)
-    grid = fig.add_gridspec(1, 2, width_ratios=[1, 1.2], left=0.01, right=0.98, top=0.9, bottom=0.14, wspace=0.08)
+    fig = plt.figure(figsize=(9.2, 3.7), dpi=DPI)
+    grid = fig.add_gridspec(1, 2, width_ratios=[1.15, 1], left=0.01, right=0.98, top=0.84, bottom=0.14, wspace=0.1)
     artists = {
         "brokers": draw_brokers(results, ax=fig.add_subplot(grid[0, 0])),
         "writes": draw_writes(results, ax=fig.add_subplot(grid[0, 1])),

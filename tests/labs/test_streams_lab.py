@@ -95,10 +95,10 @@ def test_a_partition_more_draws_one_more_ownership_edge_per_group(lab):
     assert "7 partitions" in after.summary
 
 
-def test_consumers_beyond_the_partition_count_sit_idle_and_are_labelled(lab):
+def test_consumers_beyond_the_partition_count_sit_idle_and_share_one_label(lab):
     view, _ = move(lab, partitions=4, consumers=6, groups=1)
     assert view.result.idle() == {"dashboard": ["c4", "c5"]}
-    assert sum("idle (no partition)" in t for t in texts(view)) == 2
+    assert [t for t in texts(view) if "idle" in t] == ["c4, c5 idle (no partition)"]
     assert "2 consumers idle" in view.summary
 
 
@@ -148,7 +148,14 @@ def test_a_joining_consumer_triggers_a_rebalance(lab):
         {"partitions": 1, "consumers": 1, "groups": 1, "rate": 0},
         {"partitions": 12, "consumers": 8, "groups": 3, "rate": 800, "skew": 2.0, "event": "c0 crashes"},
         {"partitions": 1, "consumers": 8, "groups": 3, "event": "a consumer joins", "strategy": "sticky"},
-        {"partitions": 12, "consumers": 1, "groups": 1, "event": "c0 crashes", "protocol": "cooperative"},
+        {
+            "partitions": 12,
+            "consumers": 1,
+            "groups": 1,
+            "event": "c0 crashes",
+            "strategy": "sticky",
+            "protocol": "cooperative",
+        },
     ],
 )
 def test_slider_extremes_draw_a_picture_not_a_traceback(values):
@@ -173,7 +180,7 @@ def test_acks_all_loses_nothing_and_acks_1_loses_the_last_fetch_window(rep):
 
 
 def test_two_replicas_with_min_isr_2_reject_writes_after_a_failure(rep):
-    view, _ = move(rep, replication_factor=2, min_insync_replicas=2, failure="broker 1")
+    view, _ = move(rep, replication_factor=2, min_insync_replicas=2, failure="broker 1 dies")
     s = view.result.summary()
     assert s.rejected > 0 and s.lost == 0
     assert any("rejected" in t for t in texts(view))
@@ -186,7 +193,7 @@ def test_no_failure_means_every_acks_all_write_is_acknowledged(rep):
 
 
 def test_impossible_settings_are_adjusted_by_the_domain_and_the_summary_says_so(rep):
-    view, _ = move(rep, brokers=2, replication_factor=5, min_insync_replicas=5, failure="broker 4")
+    view, _ = move(rep, brokers=2, replication_factor=5, min_insync_replicas=5, failure="broker 4 dies")
     assert view.result.scenario.replication_factor == 2 and view.result.scenario.min_insync_replicas == 2
     flat = " ".join(view.summary.split())
     assert "RF lowered to the 2 brokers" in flat and "min ISR lowered to RF" in flat
@@ -194,7 +201,7 @@ def test_impossible_settings_are_adjusted_by_the_domain_and_the_summary_says_so(
 
 
 def test_a_single_broker_failure_takes_the_partitions_offline(rep):
-    view, _ = move(rep, brokers=1, replication_factor=1, min_insync_replicas=1, failure="broker 0")
+    view, _ = move(rep, brokers=1, replication_factor=1, min_insync_replicas=1, failure="broker 0 dies")
     assert view.result.summary().rejected > 0
     assert any("offline" in t for t in texts(view))
 
@@ -203,7 +210,7 @@ def test_a_single_broker_failure_takes_the_partitions_offline(rep):
     "values",
     [
         {"rate": 0},
-        {"rate": 500, "brokers": 5, "replication_factor": 5, "min_insync_replicas": 5, "failure": "broker 4"},
+        {"rate": 500, "brokers": 5, "replication_factor": 5, "min_insync_replicas": 5, "failure": "broker 4 dies"},
         {"rate": 500, "brokers": 1, "acks": 0},
     ],
 )
@@ -216,7 +223,7 @@ def test_replication_extremes_draw_a_picture(values):
 def test_an_unknown_failure_is_a_clear_error():
     with pytest.raises(ValueError, match="failure must be one of 'none'"):
         replication_view(failure="broker 9")
-    assert BROKER_FAILURES[1] == "broker 0"
+    assert BROKER_FAILURES[1] == "broker 0 dies" and "broker 1 stalls" in BROKER_FAILURES
 
 
 def test_more_allowed_lateness_means_fewer_dropped_rides(win):
@@ -259,3 +266,35 @@ def test_window_extremes_draw_a_picture(kind, size):
 def test_an_unknown_window_kind_is_a_clear_error():
     with pytest.raises(ValueError, match="kind must be one of 'tumbling'"):
         windows_view(kind="hopping")
+
+
+def test_range_with_cooperative_rebalancing_is_refused_with_kafkas_reason_not_a_traceback(lab):
+    view, printed = move(lab, event="c0 crashes", protocol="cooperative")  # the lab starts on range
+    assert view.result is None and view.summary.startswith("Not run: protocol must be 'eager' with strategy 'range'")
+    assert "cooperative sticky assignor" in printed and "Traceback" not in printed
+    assert any("cooperative sticky assignor" in t.get_text() for t in view.figure.texts)
+    allowed, _ = move(lab, strategy="sticky")  # the cooperative sticky assignor: runs
+    assert allowed.result.summary().rebalances == 1 and "cooperative" in allowed.summary
+
+
+def test_a_stalled_follower_holds_acks_all_writes_until_it_leaves_the_isr(rep):
+    view, _ = move(rep, failure="broker 1 stalls")
+    kinds = [e.kind for e in view.result.events]
+    assert kinds[0] == "broker stalled" and kinds.count("isr shrink") == 2
+    assert view.result.summary().lost == 0 and 0.9 < view.result.summary().slowest_ack < 1.2
+    assert "broker 1 stalls at 5.08 s" in " ".join(view.summary.split())
+    assert any("STALLED" in t for t in texts(view)) and any(t.startswith("ISR {0, 2}\nHW ") for t in texts(view))
+
+
+def test_acks_1_says_min_isr_cannot_matter(rep):
+    view, _ = move(rep, acks=1)
+    assert "acks=1: min ISR has no effect" in " ".join(view.summary.split())
+
+
+def test_sliding_windows_without_lateness_count_the_rides_their_older_window_missed(win):
+    view, _ = move(win, kind="sliding", allowed_lateness=0.0)
+    run = view.result
+    assert run.missed and len(run.dropped) < len({m.seq for m in run.missed})
+    flat = " ".join(view.summary.split())
+    assert f"{len(run.missed_by_window())} windows count {len(run.missed)} events short" in flat
+    assert sum("too late" in t for t in texts(view)) >= 1

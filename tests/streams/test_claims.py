@@ -15,11 +15,14 @@ from course.streams import (
     Event,
     GroupScenario,
     Producer,
+    RefusedSetting,
     ReplicationScenario,
     Topic,
     Tumbling,
     WindowScenario,
     assign,
+    check_protocol,
+    compact,
     count_by_key,
     count_window,
     crash_demo,
@@ -302,3 +305,107 @@ def test_replaying_the_rides_log_from_offset_0_rebuilds_the_dashboards_live_coun
         for record in dashboard.poll(member):
             live = count_by_key(live, record)
     assert replay(topic, count_by_key, {}) == live == dict(Counter(r.key for p in range(6) for r in topic.read(p)))
+
+
+@pytest.mark.claim("streams.session-timeout")
+def test_a_crash_is_noticed_one_session_timeout_later_and_its_partitions_wait_unread_until_then():
+    for timeout in (1.0, 10.0):
+        run = simulate(GroupScenario(groups=1, crash_at=4.0, session_timeout=timeout, commit_interval=0.5), until=20)
+        assert [e.t for e in run.rebalances] == [4.0 + timeout]
+        orphaned = [p for _, p in run.initial_assignments["dashboard"]["c0"]]
+        before = [s for s in run.records if s.t == round(4.0 + timeout, 9) and s.partition in orphaned]
+        written = sum(run.produced[p] for p in orphaned) / 20  # records/s that land on c0's partitions
+        assert sum(s.lag for s in before) >= 0.8 * written * timeout  # nobody read them meanwhile
+    assert GroupScenario().session_timeout == 1.0  # the toy's timeout, named in the lesson (Kafka: 45 s)
+
+
+@pytest.mark.claim("streams.cooperative-needs-sticky")
+def test_cooperative_rebalancing_is_refused_unless_the_assignor_is_the_cooperative_sticky_one():
+    for strategy in ("range", "roundrobin"):
+        with pytest.raises(RefusedSetting, match="only with the cooperative sticky assignor"):
+            GroupScenario(strategy=strategy, protocol="cooperative")
+        with pytest.raises(RefusedSetting):
+            ConsumerGroup("dashboard", Topic("rides", 3), ["c0"], strategy=strategy, protocol="cooperative")
+    assert check_protocol("sticky", "cooperative") == "cooperative"
+    assert all(check_protocol(s, "eager") == "eager" for s in ("range", "roundrobin", "sticky"))
+
+
+def stalled(acks="all", replication_factor=3, min_isr=2):
+    scenario = ReplicationScenario(
+        acks=acks,
+        replication_factor=replication_factor,
+        min_insync_replicas=min_isr,
+        fail_broker=1,
+        fail_at=2.03,
+        fail_mode="stalls",
+        replica_lag_time_max=1.0,
+    )
+    return scenario, simulate(scenario, until=6)
+
+
+@pytest.mark.claim("streams.isr-definition")
+def test_a_follower_stays_in_the_isr_while_it_catches_up_and_leaves_it_after_replica_lag_time_max():
+    scenario, run = stalled()
+    shrinks = [(e.t, e.partition) for e in run.events if e.kind == "isr shrink"]
+    followed = [p for p in range(3) if 1 in scenario.replicas(p) and scenario.replicas(p)[0] != 1]
+    assert sorted(p for _, p in shrinks) == followed  # only where broker 1 is a follower
+    last_fetch = 2.0  # its last fetch before it stalled (fetches every 0.05 s)
+    assert all(last_fetch + scenario.replica_lag_time_max < t <= last_fetch + 1.1 for t, _ in shrinks)
+    _, strict = stalled(replication_factor=2, min_isr=2)  # the ISR shrinks below min ISR: writes refused
+    assert strict.summary().rejected > 0 and strict.summary().lost == 0
+    healthy = simulate(ReplicationScenario(acks="all", fail_broker=None), until=6)
+    assert all(r.in_sync for r in healthy.final_replicas())  # a live, fetching follower never leaves
+    dead = simulate(ReplicationScenario(fail_broker=1, fail_at=2.03), until=6)  # a dead one: once noticed
+    assert {e.t for e in dead.events if e.kind == "isr shrink"} == {2.03 + dead.scenario.failover_time}
+
+
+@pytest.mark.claim("streams.high-watermark")
+def test_acks_all_waits_for_the_high_watermark_and_acks_1_loses_only_writes_above_it():
+    _, run = stalled()
+    shrink = min(e.t for e in run.events if e.kind == "isr shrink")
+    waited = [r for r in run.records if r.partition != 1 and 2.05 < r.sent_at < shrink - 0.1]
+    assert waited and all(r.status == "served" and r.acked_at >= shrink for r in waited)  # acks=all waited for it
+    assert 0.9 < run.summary().slowest_ack < 1.2
+    one = simulate(ReplicationScenario.example(acks=1), until=10)
+    at_death = {r.partition: r.high_watermark for r in one.replicas if r.t == one.scenario.fail_at and r.broker == 0}
+    lost = [r for r in one.records if r.lost]
+    assert lost and all(r.offset >= at_death[r.partition] for r in lost)  # never readable by a consumer
+    kept = [r for r in one.records if r.status == "served" and r.partition == 0 and r.offset < at_death[0]]
+    assert kept  # everything below the high watermark survived the failover
+    ends = {r.partition: r.log_end_offset for r in one.final_replicas() if r.role == "leader"}
+    assert all(hw <= ends[p] for p, hw in one.high_watermarks().items())
+
+
+@pytest.mark.claim("streams.compaction")
+def test_compaction_keeps_the_last_record_per_key_so_a_replay_cannot_rebuild_counts():
+    topic = Topic("rides", 3)
+    producer = Producer(topic)
+    for key in draw_keys(300, keys=6, skew=1.0, seed=4):
+        producer.send(key)
+    history = [r for p in range(3) for r in topic.read(p)]
+    kept = compact(history)
+    assert sorted(r.key for r in kept) == sorted({r.key for r in history})  # one record per key
+    for r in kept:  # ... the last one, at its original offset
+        assert r == max((h for h in history if h.key == r.key), key=lambda h: h.offset)
+    counts = replay(topic, count_by_key, {})
+    from_compacted = {}
+    for r in kept:
+        from_compacted = count_by_key(from_compacted, r)
+    assert set(from_compacted.values()) == {1} and counts != from_compacted
+
+
+@pytest.mark.claim("streams.sliding-missed")
+def test_with_sliding_windows_a_late_ride_can_miss_its_older_window_without_being_dropped_and_is_counted():
+    run = simulate(WindowScenario.example(kind="sliding", allowed_lateness=0), until=40)
+    partly = {m.seq for m in run.missed} - {d.seq for d in run.dropped}
+    assert partly  # too late for an older window, in time for a newer one
+    truth = Counter()
+    for e in run.events:
+        for a, b in sliding_windows(e.time, 10, 5):
+            truth[(e.key, a, b)] += 1
+    shown = run.results()
+    for window, n in truth.items():  # every window counts what it got plus what it missed
+        assert shown.get(window, 0) + run.missed_by_window().get(window, 0) == n
+    s = run.summary()
+    assert s.dropped < s.too_late and s.missed == sum(truth.values()) - sum(shown.values())
+    assert f"{s.short_windows} windows count {s.missed} events short" in " ".join(str(s).split())

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from course.streams import ConsumerGroup, GroupScenario, Producer, Topic, group_names, simulate
+from course.streams import ConsumerGroup, GroupScenario, Producer, RefusedSetting, Topic, group_names, simulate
 
 
 def filled_topic(partitions=3, records=12):
@@ -157,12 +157,20 @@ def test_a_crash_is_noticed_after_the_session_timeout_and_causes_duplicates_in_t
     assert "c0" not in res.assignments["dashboard"]
 
 
-@pytest.mark.parametrize("strategy", ["range", "roundrobin", "sticky"])
-def test_cooperative_rebalancing_lags_less_than_eager_in_the_crash_scenario(strategy):
-    common = dict(strategy=strategy, crash_at=3, consumer_rate=80, rebalance_time=1.0)
+def test_cooperative_rebalancing_lags_less_than_eager_in_the_crash_scenario():
+    common = dict(strategy="sticky", crash_at=3, consumer_rate=80, rebalance_time=1.0)
     eager = simulate(GroupScenario(protocol="eager", **common), until=10).summary()
     cooperative = simulate(GroupScenario(protocol="cooperative", **common), until=10).summary()
     assert cooperative.max_lag < eager.max_lag
+
+
+@pytest.mark.parametrize("strategy", ["range", "roundrobin"])
+def test_a_group_refuses_cooperative_rebalancing_with_an_eager_assignor(strategy):
+    topic = Topic("rides", 3)
+    with pytest.raises(RefusedSetting, match=f"protocol must be 'eager' with strategy '{strategy}'"):
+        ConsumerGroup("dashboard", topic, ["c0"], strategy=strategy, protocol="cooperative")
+    with pytest.raises(ValueError, match="cooperative sticky assignor; choose strategy 'sticky' or protocol 'eager'"):
+        GroupScenario(strategy=strategy, protocol="cooperative")
 
 
 def test_a_joining_consumer_takes_partitions_at_join_time():

@@ -109,7 +109,7 @@ def test_an_event_cannot_arrive_before_it_happens():
 def test_the_replication_example_adjusts_impossible_settings_and_says_so():
     fine = ReplicationScenario.example()
     assert fine.notes == () and (fine.replication_factor, fine.min_insync_replicas, fine.fail_broker) == (3, 2, 0)
-    tight = ReplicationScenario.example(brokers=1, replication_factor=3, min_insync_replicas=2, failure="broker 2")
+    tight = ReplicationScenario.example(brokers=1, replication_factor=3, min_insync_replicas=2, failure="broker 2 dies")
     assert (tight.replication_factor, tight.min_insync_replicas, tight.fail_broker) == (1, 1, None)
     assert tight.notes == ("RF lowered to the 1 broker", "min ISR lowered to RF", "no failure: there is no broker 2")
     text = " ".join(str(simulate(tight, until=1).summary()).split())
