@@ -1,4 +1,5 @@
-"""Questions for exercises/01_api_gateway.ipynb: routing, the token bucket, cache TTLs, predicting 429s.
+"""Questions for exercises/01_api_gateway.ipynb: routing, 401 vs 403, the token bucket, the fixed window's
+boundary burst, cache TTLs, predicting 429s.
 
 Each question builds fresh inputs from a seeded `rng` and compares the learner's answer with the
 rule the lesson states (and the library implements), so a hard-coded answer does not pass. Each
@@ -11,13 +12,14 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from ..gateway import Cache, TokenBucket
+from ..gateway import Authenticator, Cache, FixedWindow, Request, TokenBucket, compare_limiters
 from ..sim import Poisson
 from .asks import call, drive, method
+from .plain import same
 from .registry import Check, question
 from .verdict import close
 
-__all__ = ["burst_then_trickle", "count_429s"]
+__all__ = ["boundary_times", "burst_then_trickle", "count_429s", "fixed_window_outcome", "library_status"]
 
 
 ROUTING = ("course.gateway.Route", "course.gateway.RouteTable", "course.gateway.split_path")
@@ -30,6 +32,8 @@ LIMITERS = (
     "course.gateway.make_limiter",
     "course.gateway.LIMITERS",
 )
+AUTH = ("course.gateway.Authenticator", "course.gateway.AuthDecision")
+SERVICES = ("users-service", "orders-service", "billing-service", "admin-service", "search-service")
 
 
 @question("gateway.match_path", title="Match a path against a route pattern with parameters", off_limits=ROUTING)
@@ -65,6 +69,72 @@ def match_path(rng: random.Random):
         ask=call("/users/{user}/orders/{order}", f"/users/{user}/orders/{order}"),
         expect={"user": str(user), "order": str(order)},
     )
+
+
+def library_status(api_key: str | None, service: str, keys: dict, allowed: dict) -> int:
+    """What `course.gateway.Authenticator` answers (200, 401 or 403) for a request presenting `api_key`.
+
+    >>> keys, allowed = {"key-ana": "ana"}, {"ana": {"users-service"}}
+    >>> [library_status(k, "users-service", keys, allowed) for k in ("key-ana", None, "ana")]
+    [200, 401, 401]
+    >>> library_status("key-ana", "admin-service", keys, allowed)
+    403
+    """
+    headers = {} if api_key is None else {"X-Api-Key": api_key}
+    request = Request("GET", f"/{service}", "someone", headers=headers)
+    return Authenticator(keys, allowed).authenticate(request, service).status
+
+
+def _auth_case(rng: random.Random, keys: dict, allowed: dict) -> tuple[tuple, str]:
+    """One random request (the arguments of `auth_status`) and the rule that decides it, in words."""
+    clients = sorted(set(keys.values()))
+    kind = rng.choice(["none", "empty", "unknown", "client name", "allowed", "allowed", "forbidden", "forbidden"])
+    service = rng.choice(SERVICES)
+    if kind in ("none", "empty"):
+        key = None if kind == "none" else ""
+        return (key, service, keys, allowed), f"no key ({key!r}) is 401, whatever the service"
+    if kind in ("unknown", "client name"):
+        key = rng.choice(clients) if kind == "client name" else f"key-{rng.randrange(16**6):06x}"
+        return (key, service, keys, allowed), f"{key!r} is not a key in keys: 401, whatever the service"
+    key = rng.choice(sorted(keys))
+    client = keys[key]
+    mine = sorted(allowed.get(client, ()))
+    others = [s for s in SERVICES if s not in mine]
+    if kind == "allowed" and mine:
+        service = rng.choice(mine)
+        return (key, service, keys, allowed), f"{client} is known and {service!r} is in allowed[{client!r}]: 200"
+    service = rng.choice(others)
+    return (key, service, keys, allowed), f"{client} is known, but {service!r} is not in allowed[{client!r}]: 403"
+
+
+@question("gateway.auth_status", title="401 or 403: who are you, and may you?", off_limits=AUTH)
+def auth_status(rng: random.Random):
+    keys = {"key-ana": "ana", "key-bo": "bo", "key-cy": "cy"}
+    allowed = {"ana": {"users-service", "orders-service"}, "bo": {"users-service"}}
+    fixed = [
+        ("key-ana", "orders-service", "ana presents her key and orders-service is in allowed['ana']: 200"),
+        (None, "users-service", "no key at all is 401 Unauthorized: we don't know who you are"),
+        ("key-zed", "users-service", "a key that is not in keys is 401: an unknown key proves nothing"),
+        ("ana", "users-service", "'ana' is a client's name, not one of the keys: 401"),
+        ("key-bo", "orders-service", "bo is known, but orders-service is not in allowed['bo']: 403 Forbidden"),
+        ("key-cy", "users-service", "cy has a key but no entry in allowed, so cy may use nothing: 403"),
+        (
+            "key-zed",
+            "admin-service",
+            "an unknown key is 401 even for a service nobody may use: who you are is settled before what you may do",
+        ),
+        ("", "users-service", "an empty key is no key: 401"),
+    ]
+    for key, service, hint in fixed:
+        yield Check(
+            hint=hint, ask=call(key, service, keys, allowed), expect=library_status(key, service, keys, allowed)
+        )
+    clients = rng.sample(["dee", "eli", "fay", "gus", "hal", "ivy"], rng.randint(3, 5))
+    keys = {f"key-{rng.randrange(16**6):06x}": client for client in clients}
+    allowed = {c: set(rng.sample(SERVICES, rng.randint(1, 3))) for c in clients if rng.random() < 0.8}
+    for _ in range(12):
+        args, rule = _auth_case(rng, keys, allowed)
+        yield Check(hint=rule, ask=call(*args), expect=library_status(*args))
 
 
 def _replay(bucket_factory: Callable, times: list[float]) -> list[bool]:
@@ -107,11 +177,66 @@ def token_bucket(rng: random.Random):
         times.append(t)
     expected = _replay(lambda: TokenBucket(capacity=capacity, rate=rate), times)
     yield Check(
-        hint=f"on 200 random requests (capacity {capacity}, rate {rate}/s) your bucket disagrees with the rule "
-        "min(capacity, tokens + elapsed * rate); replay them with course.gateway.TokenBucket to compare",
+        hint=f"on 200 random requests (capacity {capacity}, rate {rate}/s) some answer breaks the rule: before "
+        "each request tokens = min(capacity, tokens + elapsed * rate); it passes and spends one token when "
+        "tokens >= 1; a refused request costs nothing",
         ask=_requests(capacity, rate, times),
         expect=expected,
     )
+
+
+def boundary_times(limit: int, k: int) -> list[float]:
+    """The boundary burst: `limit` requests at k - 0.001 s, then `limit` at k s (a window boundary)."""
+    return [k - 0.001] * limit + [float(k)] * limit
+
+
+def fixed_window_outcome(limit: int, k: int) -> tuple[int, int]:
+    """What `course.gateway.FixedWindow(limit, 1.0)` admits of `boundary_times`, and its busiest second.
+
+    >>> fixed_window_outcome(100, 1)
+    (200, 200)
+    """
+    (outcome,) = compare_limiters(boundary_times(limit, k), [FixedWindow(limit, 1.0)], window=1.0)
+    return outcome.admitted, outcome.busiest
+
+
+def _admitted_is(n: int) -> Callable[[object], bool]:
+    def admitted(got: object) -> bool:
+        return isinstance(got, (list, tuple)) and len(got) == 2 and same(got[0], n)
+
+    return admitted
+
+
+@question(
+    "gateway.boundary_burst",
+    title="The fixed window's boundary burst",
+    off_limits=(*LIMITERS, "course.gateway.compare_limiters", "course.gateway.busiest_window"),
+)
+def boundary_burst(rng: random.Random):
+    cases = [
+        (100, 1),
+        (1, 5),
+        (rng.randint(2, 1000), rng.randint(1, 3600)),
+        (rng.randint(2, 1000), rng.randint(1, 3600)),
+    ]
+    for limit, k in cases:
+        admitted, busiest = fixed_window_outcome(limit, k)
+        yield Check(
+            hint=f"limit {limit}, boundary at {k} s: count what each window admits. The {limit} requests at "
+            f"{k - 0.001:.3f} s fall in the window [{k - 1}, {k}), the next {limit} in [{k}, {k + 1}), and each "
+            "window's count starts again from 0",
+            ask=call(limit, k),
+            expect=_admitted_is(admitted),
+            shows="a pair (admitted, busiest_second) whose admitted count follows the window rule",
+            reveal=False,
+        )
+        yield Check(
+            hint=f"limit {limit}, boundary at {k} s: the busiest second is the most admitted requests in ANY span "
+            "of 1 s, not only in one of the windows; how far apart are the two bursts?",
+            ask=call(limit, k),
+            expect=(admitted, busiest),
+            reveal=False,
+        )
 
 
 def _hit_ratio(ttl: float, rate: float, requests: int, seed: int) -> float:
