@@ -6,14 +6,17 @@ The package's one shape: a frozen `BalancerScenario` (the system), `simulate(sce
 >>> from course.balancing import BalancerScenario, simulate
 >>> results = simulate(BalancerScenario.example(), until=20, seed=0)
 >>> print(results.summary())
-1,305 of 1,377 requests served, 62 failed, 0 rejected, 10 unfinished.
-p50 72 ms, p95 309 ms, p99 434 ms; busiest backend b3, 75% busy.
-b0 died at 6 s, out of rotation after 4.5 s: 62 requests sent to it while dead.
+1,313 of 1,377 requests served (95%); 54 failed (502), 10 still in flight at the
+end.
+p50 72 ms, p95 370 ms, p99 582 ms; busiest backend b3, 76% busy.
+b0 crashed at 6 s, out of rotation after 4.0 s: 54 requests sent to it while
+dead.
 """
 
 from .backend import BACKEND_STATES, MAX_BACKENDS, Backend, backend_pool
 from .bins import MAX_BALLS, balls_into_bins
-from .health import HealthCheck, HealthState, Outage, PassiveCheck, Slowdown
+from .caveats import caveats, layers_alike
+from .health import OUTAGE_KINDS, HealthCheck, HealthState, Outage, PassiveCheck, Slowdown
 from .layers import L4, L7, LAYERS, TLS, L7Route, as_layer
 from .reports import BackendStats, OutageReport, ScaleReport
 from .results import (
@@ -41,14 +44,16 @@ from .strategies import (
     make_strategy,
 )
 from .strategy import Candidate, Strategy
-from .workload import MAX_REQUESTS, Arrival, Workload
+from .workload import CONNECTION_PROTOCOLS, IDEMPOTENT_METHODS, MAX_REQUESTS, REQUEST_METHODS, Arrival, Workload
 
 __all__ = [
     "BACKEND_STATES",
     "BALANCER_OUTCOMES",
+    "CONNECTION_PROTOCOLS",
     "EXAMPLE_COST",
     "FAILURE_PRESETS",
     "HTTP_STATUS",
+    "IDEMPOTENT_METHODS",
     "L4",
     "L7",
     "LAYERS",
@@ -57,6 +62,8 @@ __all__ = [
     "MAX_POINTS",
     "MAX_REQUESTS",
     "MAX_TIMER_EVENTS",
+    "OUTAGE_KINDS",
+    "REQUEST_METHODS",
     "RING_SIZE",
     "STRATEGIES",
     "TLS",
@@ -94,7 +101,9 @@ __all__ = [
     "as_layer",
     "backend_pool",
     "balls_into_bins",
+    "caveats",
     "keys_moved",
+    "layers_alike",
     "make_strategy",
     "simulate",
     "stable_hash",

@@ -27,9 +27,9 @@ KEYS_FOR_MOVES = 10_000  # keys checked when reporting how many moved on a scali
 class FailureInjector:
     """Makes the scenario's `Outage`s and `Slowdown`s happen on the fleet at their times.
 
-    A crash loses the requests the backend held (the balancer fails them: their connections were
-    reset); an outage that starts at time 0 starts marked down when there are health checks (they
-    ran before traffic started).
+    A crash loses the requests the backend held at once (their connections are reset); an
+    unreachable backend strands them until the balancer's response timeout. An outage that starts
+    at time 0 starts marked down when there are health checks (they ran before traffic started).
     """
 
     def __init__(self, env: Environment, fleet: Fleet, balancer: Balancer, checker: HealthChecker | None):
@@ -41,11 +41,11 @@ class FailureInjector:
             b = self.fleet.named(scenario.backend_name(f.backend))
             if isinstance(f, Outage):
                 if f.at == 0:
-                    self._die(b)
+                    self._die(b, f.kind)
                     if self.checker is not None:
                         self.checker.down_from_start(b)
                 else:
-                    self.env.schedule_at(f.at, self._die, b)
+                    self.env.schedule_at(f.at, self._die, b, f.kind)
                 if f.until is not None:
                     self.env.schedule_at(f.until, self._recover, b)
             elif isinstance(f, Slowdown):
@@ -53,11 +53,14 @@ class FailureInjector:
                 if f.until is not None:
                     self.env.schedule_at(f.until, self.fleet.slow_down, b, 1.0)
 
-    def _die(self, b: LiveBackend) -> None:
+    def _die(self, b: LiveBackend, kind: str) -> None:
         if b.removed or not b.alive:
             return
-        lost = self.fleet.die(b)
-        self.balancer.lose(b, lost)
+        held = self.fleet.die(b, kind)
+        if kind == "crash":
+            self.balancer.lose(b, held)
+        else:
+            self.balancer.strand(b, held)
         self.fleet.buried(b)
 
     def _recover(self, b: LiveBackend) -> None:

@@ -25,21 +25,27 @@ class LiveBackend:
     A backend's life: it joins (perhaps `starting` for a while), takes traffic while `usable`,
     may die (its queue is lost) and recover (empty), may be marked down by health checks or
     ejected by passive ones, and may drain and then be removed.
+
+    `in_flight` is what the balancer can count: the connections pinned here (every connection
+    at L4, WebSockets at L7) plus the requests it holds that ride no pinned connection.
     """
 
-    def __init__(self, env: Environment, spec: Backend, name: str, index: int, layer4: bool):
+    def __init__(self, env: Environment, spec: Backend, name: str, index: int):
         self.env, self.spec, self.name, self.index = env, spec, name, index
         self.weight, self.speed, self.servers = spec.weight, spec.speed, spec.servers
         self.generation = 0  # bumped when the backend dies: answers from before are ignored
         self.pool: ServerPool | None = self._new_pool()
         self.alive, self.slow = True, 1.0
+        self.refuses = False  # while dead: True if it refuses connections at once (a crash), False if silent
         self.marked_up, self.ejected = True, False  # what active and passive checks concluded
         self.starting = self.draining = self.removed = False
-        self.inflight: dict[int, tuple[float, int]] = {}  # request id -> (time sent, attempts so far)
-        self.pinned: set[int] = set()  # L4 connections pinned here
+        self.inflight: dict[int, tuple[float, tuple[int, ...]]] = {}  # request id -> (time sent, backends tried)
+        self.stranded: dict[int, tuple[float, tuple[int, ...]]] = {}  # held when it became unreachable
+        self.pinned: set[int] = set()  # connections pinned here (L4: all; L7: WebSockets)
+        self.loose: set[int] = (
+            set()
+        )  # requests counted one by one: held, stranded or connecting, on no pinned connection
         self.tls_connections: set[int] = set()  # connections that did their handshake here
-        self._counted: dict[int, tuple[float, int]] | set[int] = self.pinned if layer4 else self.inflight
-        # What the balancer can count: requests queued or in service (L7), open connections (L4).
         self.in_flight = 0
         self.busy_before = 0.0  # worker-seconds of pools lost to a crash
         self.busy_mark = 0.0  # busy time at the autoscaler's last look
@@ -67,7 +73,7 @@ class LiveBackend:
 
     def recount(self) -> None:
         """Refresh `in_flight` after a request or a connection came or went."""
-        self.in_flight = len(self._counted)
+        self.in_flight = len(self.pinned) + len(self.loose)
 
     @property
     def usable(self) -> bool:
@@ -129,9 +135,9 @@ class LiveBackend:
             timeline=tuple(self.timeline),
         )
 
-    def die(self) -> None:
-        """Crash: the pool and its queue are gone; answers still on their way are ignored."""
-        self.alive = False
+    def die(self, refuses: bool) -> None:
+        """Die: the pool and its queue are gone; answers still on their way are ignored."""
+        self.alive, self.refuses = False, refuses
         self.generation += 1
         if self.pool is not None:
             self.busy_before += self.pool.busy_time()
@@ -150,13 +156,14 @@ class OutageLog:
 
     backend: str
     died: float
+    kind: str
     recovered: float | None = None
     marked_down: float | None = None
     sent: int = 0
 
     def report(self) -> OutageReport:
         """The frozen report of this outage."""
-        return OutageReport(self.backend, self.died, self.recovered, self.marked_down, self.sent)
+        return OutageReport(self.backend, self.died, self.recovered, self.marked_down, self.sent, self.kind)
 
 
 class Fleet:
@@ -177,7 +184,7 @@ class Fleet:
         self.outages: list[OutageLog] = []
         self.open_outages: dict[str, OutageLog] = {}
         self.instances: list[tuple[float, int]] = []  # (time, backends taking traffic) changes
-        self.pins: dict[int, LiveBackend] = {}  # L4: connection -> backend
+        self.pins: dict[int, LiveBackend] = {}  # pinned connection (L4: all; L7: WebSockets) -> backend
         self._usable: list[LiveBackend] | None = None
 
     def start(self, specs: Iterable[Backend]) -> None:
@@ -188,7 +195,7 @@ class Fleet:
 
     def join(self, spec: Backend, name: str, startup: float = 0.0) -> LiveBackend:
         """Add a backend; it takes traffic after `startup` seconds."""
-        b = LiveBackend(self.env, spec, name, len(self.everyone), self.layer4)
+        b = LiveBackend(self.env, spec, name, len(self.everyone))
         self.everyone.append(b)
         self.members.append(b)
         if startup > 0:
@@ -232,7 +239,7 @@ class Fleet:
         if not self.instances or self.instances[-1][1] != n:
             self.instances.append((now, n))
 
-    # ---- connections (L4) -----------------------------------------------------------------
+    # ---- pinned connections (L4: every connection; L7: WebSockets) ---------------------------
 
     def pin(self, connection: int, b: LiveBackend) -> None:
         """Send every later request of `connection` to `b`."""
@@ -250,19 +257,20 @@ class Fleet:
 
     # ---- failures and scaling -------------------------------------------------------------
 
-    def die(self, b: LiveBackend) -> dict[int, tuple[float, int]]:
-        """`b` crashes: open an outage, and return the requests it held (they are lost)."""
-        b.die()
-        outage = OutageLog(b.name, self.env.now)
+    def die(self, b: LiveBackend, kind: str) -> dict[int, tuple[float, tuple[int, ...]]]:
+        """`b` dies (an `OUTAGE_KINDS` word): open an outage, and return the requests it held (they are lost)."""
+        b.die(refuses=kind == "crash")
+        outage = OutageLog(b.name, self.env.now, kind)
         self.outages.append(outage)
         self.open_outages[b.name] = outage
         lost = dict(b.inflight)
         b.inflight.clear()
+        b.loose.difference_update(lost)
         b.recount()
         return lost
 
     def buried(self, b: LiveBackend) -> None:
-        """After a crash: its connections are reset, and a draining backend leaves at once."""
+        """After it died: its connections are gone (re-balanced on their next request), a draining backend leaves."""
         for connection in list(b.pinned):
             self.unpin(connection)
         b.tls_connections.clear()
@@ -285,7 +293,7 @@ class Fleet:
         """No new traffic for `b`; it leaves once its last request is answered."""
         b.draining = True
         self.changed(b)
-        if not b.inflight:
+        if not (b.inflight or b.stranded):
             self.remove(b)
 
     def remove(self, b: LiveBackend) -> None:

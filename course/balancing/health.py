@@ -2,7 +2,10 @@
 
 Active checks probe every backend on a timer; passive checks watch real traffic. Either
 way there is a window between a backend dying and the balancer knowing, and requests sent
-in that window fail.
+in that window fail. How a backend dies decides how fast anyone notices (`OUTAGE_KINDS`): a
+crashed process leaves its host up, and the host refuses every connection at once; an
+unreachable host (dead, hung or cut off by a network partition) answers nothing, so connections
+and probes wait for their timeouts.
 """
 
 from __future__ import annotations
@@ -14,10 +17,14 @@ from course.sim import validate
 
 from .backend import MAX_BACKENDS
 
-__all__ = ["HealthCheck", "HealthState", "Outage", "PassiveCheck", "Slowdown"]
+__all__ = ["OUTAGE_KINDS", "HealthCheck", "HealthState", "Outage", "PassiveCheck", "Slowdown"]
 
 
 MAX_STREAK = 1000  # fall, rise and failures: more checks in a row than any balancer would wait for
+OUTAGE_KINDS = {
+    "unreachable": "the host is dead, hung or cut off: nothing answers, so connections and probes time out",
+    "crash": "the process exited but its host is up: the host refuses every connection at once",
+}
 
 
 def _count(name: str, value: object, why: str) -> int:
@@ -28,7 +35,9 @@ class HealthState:
     """An up backend is marked down after `fall` failed checks in a row; a down one is marked up
     after `rise` passed checks in a row. Any other result resets the count.
 
-    This is the state machine of HAProxy's `fall`/`rise` and nginx's `fails`/`passes`.
+    This is the state machine of HAProxy's `fall`/`rise` (3 and 2 by default, a probe every
+    2 s) and of the `fails`/`passes` of NGINX Plus's active `health_check` (open-source NGINX
+    has no active checks, only the passive `max_fails`/`fail_timeout`).
 
     Taught in lessons/02_load_balancer.ipynb.
 
@@ -75,17 +84,21 @@ class HealthState:
 
 @dataclass(frozen=True)
 class HealthCheck:
-    """Active checks: probe each backend every `interval` seconds; a probe to a dead backend
-    fails after `timeout` seconds; `fall` failures in a row mark it down, `rise` passes mark it up.
+    """Active checks: probe each backend every `interval` seconds; `fall` failed probes in a row
+    mark it down, `rise` passed probes mark it up again.
 
-    A backend that dies is marked down within `interval * fall + timeout` seconds, and not
-    before `interval * (fall - 1) + timeout`. Probes of live backends pass at once, even of
-    slow ones: a health check does not see slowness.
+    A probe of a crashed backend fails at once (its host refuses the connection); a probe of an
+    unreachable one fails when its `timeout` runs out. So a backend that dies is marked down
+    after `detection_window(kind)`: from `interval * (fall - 1)` to `interval * fall` seconds
+    after a crash, `timeout` later when unreachable. Probes of live backends pass at once, even
+    of slow ones: a health check does not see slowness.
 
     Taught in lessons/02_load_balancer.ipynb.
 
     >>> HealthCheck(interval=2.0, fall=3, timeout=1.0).worst_detection
     7.0
+    >>> HealthCheck(interval=2.0, fall=3, timeout=1.0).detection_window("crash")
+    (4.0, 6.0)
     >>> HealthCheck(interval=1.0, timeout=2.0)
     Traceback (most recent call last):
     ...
@@ -110,8 +123,14 @@ class HealthCheck:
 
     @property
     def worst_detection(self) -> float:
-        """The longest a dead backend can stay marked up: `interval * fall + timeout`."""
+        """The longest a dead backend can stay marked up (an unreachable one): `interval * fall + timeout`."""
         return self.interval * self.fall + self.timeout
+
+    def detection_window(self, kind: str = "unreachable") -> tuple[float, float]:
+        """The shortest and longest time from a backend dying (an `OUTAGE_KINDS` word) to its being marked down."""
+        validate.choice("kind", kind, OUTAGE_KINDS)
+        wait = self.timeout if kind == "unreachable" else 0.0
+        return self.interval * (self.fall - 1) + wait, self.interval * self.fall + wait
 
 
 @dataclass(frozen=True)
@@ -120,8 +139,10 @@ class PassiveCheck:
     for `ejection` seconds; then it gets traffic again, on probation: one more failure ejects it
     again at once, one success clears it.
 
-    Like nginx's `max_fails`/`fail_timeout` and Envoy's outlier detection. Only a failure to
-    reach the backend counts (a 502), not a full queue (a 503).
+    Like Envoy's outlier detection on consecutive errors (`consecutive_5xx`, 5 by default);
+    open-source NGINX's passive `max_fails`/`fail_timeout` counts failures within a window of
+    `fail_timeout` seconds instead of in a row. Only a failure to reach the backend counts (a
+    refused or timed-out connection, a lost request), not a full queue (a 503).
 
     Taught in lessons/02_load_balancer.ipynb.
 
@@ -154,22 +175,36 @@ def _window(at: object, until: object) -> None:
 @dataclass(frozen=True)
 class Outage:
     """Backend `backend` (a name or a position) dies at time `at` and comes back at `until`
-    (None: never), with an empty queue, like a restarted process.
+    (None: never), with an empty queue, like a restarted process; `kind` says how it dies.
 
-    Requests it was serving fail with 502 at `at`; requests sent to it while it is dead
-    fail with 502 after the balancer's connect timeout.
+    - "unreachable" (the default): the host is dead, hung or cut off by a partition, so nothing
+      answers. A connection to it fails when the balancer's `connect_timeout` runs out (a 504;
+      the request was never sent); requests it held fail when `response_timeout` runs out (a
+      504; they were sent). Probes fail when their own timeout runs out.
+    - "crash": the process exited but its host is up, so the host refuses every connection at
+      once (a 502; never sent); requests it held fail at `at` (a 502; they were sent). Probes
+      fail at once.
 
     >>> Outage("b1", at=5.0, until=15.0)
-    Outage(backend='b1', at=5.0, until=15.0)
+    Outage(backend='b1', at=5.0, until=15.0, kind='unreachable')
+    >>> Outage("b1", at=5.0, kind="crash").kind
+    'crash'
     """
 
     backend: str | int
     at: float
     until: float | None = None
+    kind: str = "unreachable"
 
     def __post_init__(self) -> None:
         _backend_ref(self.backend)
         _window(self.at, self.until)
+        validate.choice("kind", self.kind, OUTAGE_KINDS)
+
+    @property
+    def refuses(self) -> bool:
+        """Whether connections to the dead backend are refused at once (a crash) rather than timing out."""
+        return self.kind == "crash"
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
 """L4 versus L7: what the balancer looks at, and what it can do with it.
 
-At L4 (TCP) the balancer sees connections: it picks a backend when a connection opens and
-every request on it follows. At L7 (HTTP) it sees each request: it picks per request, can
-route by path or header, terminates TLS and can cache.
+At L4 (TCP, or UDP flows) the balancer sees connections: it picks a backend when a connection
+opens and every request on it follows; it may pass TLS through or terminate it. At L7 (HTTP) it
+sees each request: it picks per request (each request of a keep-alive connection, each stream of
+an HTTP/2 connection), can route by path or header, terminates TLS and can cache; an upgraded
+WebSocket is one long-lived connection, which it pins to one backend for its life as L4 does.
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ class TLS:
     """The CPU cost of TLS: `handshake` seconds once per connection, `per_request` seconds for
     every request (encryption), both on a CPU of speed 1.
 
-    Whoever terminates TLS pays: the backends at L4 (the balancer only forwards bytes), the
-    balancer at L7 (it must decrypt to read paths and headers).
+    Whoever terminates TLS pays: the balancer at L7 (it must decrypt to read paths and headers)
+    and at L4 when it terminates (`L4(terminate_tls=True)`, like an AWS NLB TLS listener); the
+    backends when an L4 balancer passes the encrypted bytes through (an NLB TCP listener).
 
     >>> TLS(handshake=0.002, per_request=0.0002)
     TLS(handshake=0.002, per_request=0.0002)
@@ -53,18 +56,33 @@ class L4:
     """Balance connections: pick a backend when a connection opens; all its requests follow.
 
     The balancer sees connections, not requests, so `in_flight` counts a backend's open
-    connections: a WebSocket carrying 100 messages a second counts once. A connection whose
-    backend stops taking traffic (down, ejected, draining) is re-balanced on its next request.
-    Simplifications: a connection is pinned when its first request arrives, and latency-aware
-    strategies still hear each response time (a real L4 balancer sees only connection timing).
+    connections: a WebSocket or an HTTP/2 connection carrying 100 requests a second counts once.
+    With `terminate_tls` it decrypts on `workers` CPUs of its own (as an AWS NLB TLS listener
+    does); otherwise it passes TLS through and the backends decrypt. A connection whose backend
+    stops taking traffic (down, ejected, draining, dead) is re-balanced on its next request (as
+    if its client reconnected). Simplifications: a connection is pinned when its first request
+    arrives, and latency-aware strategies still hear each response time (a real L4 balancer sees
+    only connection timing).
 
     Taught in lessons/02_load_balancer.ipynb.
 
     >>> L4()
     L4()
+    >>> L4(terminate_tls=True)
+    L4(terminate_tls=True, workers=2)
     """
 
+    terminate_tls: bool = False
+    workers: int = 2
+
     name = "L4"
+
+    def __post_init__(self) -> None:
+        validate.instance("terminate_tls", self.terminate_tls, bool, example="terminate_tls=True")
+        validate.whole("workers", self.workers, minimum=1, maximum=1000, why="the balancer's CPUs for TLS")
+
+    def __repr__(self) -> str:
+        return f"L4(terminate_tls=True, workers={self.workers})" if self.terminate_tls else "L4()"
 
 
 @dataclass(frozen=True)

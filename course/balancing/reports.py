@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from course.sim import format_duration, validate
 
+from .health import OUTAGE_KINDS
+
 __all__ = ["BackendStats", "OutageReport", "ScaleReport"]
 
 
@@ -90,12 +92,14 @@ class BackendStats:
 
 @dataclass(frozen=True)
 class OutageReport:
-    """One outage: when `backend` died and came back, when the balancer stopped sending it
-    traffic (`marked_down`), `detection = marked_down - died`, and how many requests were
-    sent to it while it was dead.
+    """One outage: when `backend` died (`kind`: "unreachable" or "crash") and came back, when the
+    balancer stopped sending it traffic (`marked_down`), `detection = marked_down - died`, and how
+    many requests were sent to it while it was dead.
 
     >>> OutageReport("b2", died=10.0, recovered=25.0, marked_down=15.0, sent_while_dead=233)
-    OutageReport('b2' died at 10 s, detected after 5.00 s, 233 requests sent to it while dead, back at 25 s)
+    OutageReport('b2' unreachable at 10 s, detected after 5.00 s, 233 requests sent to it while dead, back at 25 s)
+    >>> OutageReport("b2", died=10.0, recovered=None, marked_down=14.0, sent_while_dead=187, kind="crash")
+    OutageReport('b2' crashed at 10 s, detected after 4.00 s, 187 requests sent to it while dead)
     """
 
     backend: str
@@ -103,6 +107,7 @@ class OutageReport:
     recovered: float | None
     marked_down: float | None
     sent_while_dead: int
+    kind: str = "unreachable"
 
     def __post_init__(self) -> None:
         validate.instance("backend", self.backend, str, example="backend='b0'")
@@ -112,6 +117,12 @@ class OutageReport:
             if value is not None and _time(name, value) < self.died:
                 raise ValueError(f"{name} must not come before died (got {value!r} < {self.died!r})")
         _count("sent_while_dead", self.sent_while_dead)
+        validate.choice("kind", self.kind, OUTAGE_KINDS)
+
+    @property
+    def died_how(self) -> str:
+        """How it died, in words: "crashed" or "unreachable"."""
+        return "crashed" if self.kind == "crash" else "unreachable"
 
     @property
     def detection(self) -> float | None:
@@ -122,7 +133,7 @@ class OutageReport:
         detect = "never detected" if self.detection is None else f"detected after {self.detection:.2f} s"
         back = "" if self.recovered is None else f", back at {self.recovered:g} s"
         return (
-            f"OutageReport({self.backend!r} died at {self.died:g} s, {detect}, "
+            f"OutageReport({self.backend!r} {self.died_how} at {self.died:g} s, {detect}, "
             f"{self.sent_while_dead} requests sent to it while dead{back})"
         )
 

@@ -1,17 +1,19 @@
 """What a balancer run produced: one flat record per request, the summary, time series, and the whole results.
 
-Every request ends with one outcome from `course.sim.OUTCOMES`: served, failed (a dead backend: an
-HTTP 502), rejected (a full queue or no backend up: a 503) or unfinished when the run ended.
+Every request ends with one outcome from `course.sim.OUTCOMES`: served, failed (a crashed backend
+refused it or lost it: an HTTP 502), rejected (a full queue or no backend up: a 503), timed_out (an
+unreachable backend never answered: a 504) or unfinished when the run ended.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from course.sim import RunResults, SummaryBase, format_duration, percentile, percentiles, seconds, share, validate
 
+from .caveats import caveats
 from .reports import BackendStats, OutageReport, ScaleReport, _count, _latency, _time
 from .scenario import BalancerScenario
 
@@ -24,8 +26,14 @@ __all__ = [
     "BalancerTimeSeries",
 ]
 
-BALANCER_OUTCOMES = ("served", "failed", "rejected", "unfinished")  # the words of course.sim.OUTCOMES used here
-HTTP_STATUS = {"served": 200, "failed": 502, "rejected": 503}  # what a client of the balancer receives
+# the words of course.sim.OUTCOMES used here
+BALANCER_OUTCOMES = ("served", "failed", "rejected", "timed_out", "unfinished")
+HTTP_STATUS = {
+    "served": 200,
+    "failed": 502,
+    "rejected": 503,
+    "timed_out": 504,
+}  # what a client of the balancer receives
 
 
 class _RecordFields(NamedTuple):
@@ -44,10 +52,13 @@ class _RecordFields(NamedTuple):
 class BalancerRecord(_RecordFields):
     """One request's fate, counted exactly once.
 
-    `outcome` is "served", "failed" (its backend was dead or died while serving it: a 502),
-    "rejected" (the backend's queue was full, or no backend was up: a 503) or "unfinished"
-    (when the run ended). `backend` is the last backend tried ("" if none, "cache" for a
-    cache hit); `attempts` counts backends tried; `note` says why it failed or was rejected.
+    `outcome` is "served", "failed" (a crashed backend refused it or died while serving it: a
+    502), "rejected" (the backend's queue was full, or no backend was up: a 503), "timed_out"
+    (an unreachable backend never accepted or never answered it: a 504) or "unfinished" (when
+    the run ended). `backend` is the last backend tried ("" if none, "cache" for a cache hit);
+    `attempts` counts backends tried; `note` says why it failed: "connection refused" and
+    "connect timed out" (never sent), "backend died" and "no response" (sent, then lost),
+    "queue full", "no backend up".
 
     >>> r = BalancerRecord(0, 1.0, 1.0, 1.25, "b0", "served", 1, 0, 7, "")
     >>> r.latency, r.http_status
@@ -94,7 +105,7 @@ class BalancerRecord(_RecordFields):
 
     @property
     def http_status(self) -> int | None:
-        """The HTTP status the client received: 200, 502 or 503 (None while unfinished)."""
+        """The HTTP status the client received: 200, 502, 503 or 504 (None while unfinished)."""
         return HTTP_STATUS.get(self.outcome)
 
 
@@ -105,17 +116,20 @@ def _record(*fields: object) -> BalancerRecord:
 
 @dataclass(frozen=True, repr=False)
 class BalancerSummary(SummaryBase):
-    """The headline numbers of a run: `requests = served + failed + rejected + unfinished`.
+    """The headline numbers of a run: `requests = served + failed + rejected + timed_out + unfinished`.
 
-    `died` names the first backend that died ("" if none); `detection` is how long the balancer
-    kept sending it traffic (None: it never stopped); `sent_to_dead` counts every request sent to
-    a dead backend. `str()` says it in two or three sentences.
+    `died` names the first backend that died ("" if none) and `died_how` how ("crashed" or
+    "unreachable"); `detection` is how long the balancer kept sending it traffic (None: it never
+    stopped); `sent_to_dead` counts every request sent to a dead backend. `caveats` name settings
+    that could not matter in this run (see `course.balancing.caveats`). `str()` says it in two or
+    three sentences.
     """
 
     requests: int
     served: int
     failed: int
     rejected: int
+    timed_out: int
     unfinished: int
     busiest: str
     sent_to_dead: int
@@ -126,35 +140,65 @@ class BalancerSummary(SummaryBase):
     p95: float = seconds()
     p99: float = seconds()
     busiest_utilization: float = share("busiest backend busy")
+    died_how: str = ""
+    caveats: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        for name in ("requests", "served", "failed", "rejected", "unfinished", "sent_to_dead"):
+        for name in ("requests", "served", "failed", "rejected", "timed_out", "unfinished", "sent_to_dead"):
             _count(name, getattr(self, name))
-        if self.served + self.failed + self.rejected + self.unfinished != self.requests:
-            raise ValueError(f"requests must equal served + failed + rejected + unfinished (got {self!r})")
+        if self.served + self.failed + self.rejected + self.timed_out + self.unfinished != self.requests:
+            raise ValueError(f"requests must equal served + failed + rejected + timed_out + unfinished (got {self!r})")
         for name in ("p50", "p95", "p99"):
             _latency(name, getattr(self, name))
         validate.instance("busiest", self.busiest, str, example="busiest='b0'")
         validate.probability("busiest_utilization", self.busiest_utilization, why="share of worker time busy")
         validate.instance("died", self.died, str, example="died='b0'")
+        validate.choice("died_how", self.died_how, ("", "crashed", "unreachable"))
         for name in ("died_at", "detection"):
             if getattr(self, name) is not None:
                 _time(name, getattr(self, name))
+        validate.instance("caveats", self.caveats, tuple, example="caveats=('L4 here balances as L7 would',)")
+
+    def _items(self) -> Iterable[tuple[str, str, str]]:
+        return (item for item in super()._items() if item[0] != "caveats")  # words for people, not the repr
 
     def lines(self) -> list[str]:
-        """Outcomes first, then latency and the busiest backend, then the first outage if any."""
+        """Outcomes first, then latency and the busiest backend, then the first outage and any caveats."""
+        if not self.requests:
+            first = "No requests arrived."
+        else:
+            troubles = [
+                f"{n:,} {words}"
+                for n, words in (
+                    (self.failed, "failed (502)"),
+                    (self.rejected, "rejected (503)"),
+                    (self.timed_out, "timed out (504)"),
+                    (self.unfinished, "still in flight at the end"),
+                )
+                if n
+            ]
+            first = f"{self.served:,} of {self.requests:,} requests served ({self.served / self.requests:.0%})"
+            first += "; " + ", ".join(troubles) + "." if troubles else "."
         out = [
-            f"{self.served:,} of {self.requests:,} requests served, {self.failed:,} failed, "
-            f"{self.rejected:,} rejected, {self.unfinished:,} unfinished.",
+            first,
             f"p50 {format_duration(self.p50)}, p95 {format_duration(self.p95)}, p99 {format_duration(self.p99)}; "
-            f"busiest backend {self.busiest or 'none'}, {self.busiest_utilization:.0%} busy.",
+            + (
+                f"busiest backend {self.busiest}, {self.busiest_utilization:.0%} busy."
+                if self.busiest and self.busiest_utilization > 0
+                else "every backend idle."
+            ),
         ]
+        last = []
         if self.died:
             when = "" if self.died_at is None else f" at {self.died_at:g} s"
             left = "never taken out of rotation"
             if self.detection is not None:
                 left = f"out of rotation after {self.detection:.1f} s"
-            out.append(f"{self.died} died{when}, {left}: {self.sent_to_dead:,} requests sent to it while dead.")
+            how = {"crashed": "crashed", "unreachable": "became unreachable"}.get(self.died_how, "died")
+            last.append(f"{self.died} {how}{when}, {left}: {self.sent_to_dead:,} requests sent to it while dead.")
+        last.extend(f"{c[0].upper()}{c[1:]}." for c in self.caveats)
+        if last:
+            out.append(" ".join(last))
         return out
 
 
@@ -171,13 +215,14 @@ class BalancerTimeSeries:
     served: list[int]
     failed: list[int]
     rejected: list[int]
+    timed_out: list[int]
     p50: list[float]
     p95: list[float]
     p99: list[float]
     per_backend: dict[str, list[int]]
 
     def __post_init__(self) -> None:
-        for name in ("t", "arrivals", "served", "failed", "rejected", "p50", "p95", "p99"):
+        for name in ("t", "arrivals", "served", "failed", "rejected", "timed_out", "p50", "p95", "p99"):
             column = validate.instance(name, getattr(self, name), list, example=f"{name}=[...], one value per bin")
             if len(column) != len(self.t):
                 raise ValueError(f"{name} must have one value per bin: {len(self.t)} (got {len(column)})")
@@ -194,7 +239,7 @@ class BalancerResults(RunResults):
     >>> from course.balancing import BalancerScenario, simulate
     >>> res = simulate(BalancerScenario.example(failure="none"), until=5)
     >>> res.counts()
-    {'served': 347, 'failed': 0, 'rejected': 0, 'unfinished': 2}
+    {'served': 347, 'failed': 0, 'rejected': 0, 'timed_out': 0, 'unfinished': 2}
     """
 
     scenario: BalancerScenario
@@ -241,7 +286,7 @@ class BalancerResults(RunResults):
 
     @property
     def balancer_utilization(self) -> float:
-        """Share of the balancer's CPUs spent on TLS (only an L7 balancer terminating TLS works)."""
+        """Share of the balancer's CPUs spent on TLS (only a balancer that terminates TLS works: L7, or L4 told to)."""
         workers = getattr(self.scenario.layer, "workers", None)
         busy = self.tls_seconds.get("balancer", 0.0)
         return busy / (workers * self.until) if workers else 0.0
@@ -251,7 +296,7 @@ class BalancerResults(RunResults):
         return {b.name: b.share for b in self.backends}
 
     def counts(self) -> dict[str, int]:
-        """How many requests ended each way: served, failed, rejected, unfinished (zeros included)."""
+        """How many requests ended each way: served, failed, rejected, timed_out, unfinished (zeros included)."""
         out = dict.fromkeys(BALANCER_OUTCOMES, 0)
         for r in self.records:
             out[r.outcome] += 1
@@ -268,7 +313,7 @@ class BalancerResults(RunResults):
         return [r.latency for r in self.records if r.outcome == "served" and (backend is None or r.backend == backend)]
 
     def summary(self) -> BalancerSummary:
-        """Outcomes, latency percentiles of served requests, the busiest backend, the first outage."""
+        """Outcomes, latency percentiles of served requests, the busiest backend, the first outage, caveats."""
         counts = self.counts()
         p50, p95, p99 = percentiles(self.latencies(), (50, 95, 99))
         busiest = max(self.backends, key=lambda b: b.utilization, default=None)
@@ -278,6 +323,7 @@ class BalancerResults(RunResults):
             served=counts["served"],
             failed=counts["failed"],
             rejected=counts["rejected"],
+            timed_out=counts["timed_out"],
             unfinished=counts["unfinished"],
             p50=p50,
             p95=p95,
@@ -286,14 +332,16 @@ class BalancerResults(RunResults):
             busiest_utilization=busiest.utilization if busiest else 0.0,
             sent_to_dead=sum(b.sent_while_dead for b in self.backends),
             died=first.backend if first else "",
+            died_how=first.died_how if first else "",
             died_at=first.died if first else None,
             detection=first.detection if first else None,
+            caveats=caveats(self),
         )
 
     def timeseries(self, bin: float = 1.0) -> BalancerTimeSeries:
         """Counts and latency percentiles per `bin` seconds."""
         n, width = self.bins(bin)
-        arrivals, served, failed, rejected = [0] * n, [0] * n, [0] * n, [0] * n
+        arrivals, served, failed, rejected, timed_out = [0] * n, [0] * n, [0] * n, [0] * n, [0] * n
         lat: list[list[float]] = [[] for _ in range(n)]
         per = {b.name: [0] * n for b in self.backends}
         for r in self.records:
@@ -308,12 +356,15 @@ class BalancerResults(RunResults):
                 failed[k] += 1
             elif r.outcome == "rejected":
                 rejected[k] += 1
+            elif r.outcome == "timed_out":
+                timed_out[k] += 1
         return BalancerTimeSeries(
             t=[i * width for i in range(n)],
             arrivals=arrivals,
             served=served,
             failed=failed,
             rejected=rejected,
+            timed_out=timed_out,
             p50=[percentile(x, 50) for x in lat],
             p95=[percentile(x, 95) for x in lat],
             p99=[percentile(x, 99) for x in lat],

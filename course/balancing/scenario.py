@@ -21,8 +21,9 @@ MAX_TIMER_EVENTS = 1_000_000  # probes and autoscaler ticks: bounded so no setti
 EXAMPLE_COST = 0.05  # the example's mean seconds of work per request at speed 1 (20 requests/s per backend)
 FAILURE_PRESETS: dict[str, tuple[Outage | Slowdown, ...]] = {
     "none": (),
-    "b0 dies at 6 s": (Outage("b0", at=6.0),),
-    "b0 dies at 6 s, back at 14 s": (Outage("b0", at=6.0, until=14.0),),
+    "b0 crashes at 6 s": (Outage("b0", at=6.0, kind="crash"),),
+    "b0 crashes at 6 s, back at 14 s": (Outage("b0", at=6.0, until=14.0, kind="crash"),),
+    "b0 unreachable 6 s to 14 s": (Outage("b0", at=6.0, until=14.0, kind="unreachable"),),
     "b0 turns 5× slower at 6 s": (Slowdown("b0", at=6.0, factor=5.0),),
 }
 
@@ -38,9 +39,14 @@ class BalancerScenario:
     - `health` (active probes) and `passive` (watch real traffic): how the balancer learns
       that a backend died. A backend that is dead from time 0 starts marked down when there
       are active checks (they ran before traffic started).
-    - `failures`: `Outage(...)` and `Slowdown(...)` events; `retries`: how many other backends
-      a request refused by a dead backend may try; `connect_timeout`: seconds before the
-      balancer gives up on a dead backend (0: refused at once).
+    - `failures`: `Outage(...)` and `Slowdown(...)` events. `connect_timeout`: seconds the
+      balancer waits to connect to a backend that does not answer (an unreachable one; a
+      crashed one refuses at once); `response_timeout`: seconds it waits for the answer to a
+      request an unreachable backend holds (the toy's live backends always answer, however
+      slowly). `retries`: how many other backends a failed request may try. A request that was
+      never sent (refused, or its connection timed out) may always be retried; one that was
+      sent and then lost is retried only if its method is idempotent (GET, PUT, DELETE, ...),
+      as NGINX does by default.
     - `scaling`: `Scale(at, to)` changes; `autoscaler`: an `Autoscaler`; `tls`: a `TLS` cost,
       paid by the backends at L4 and by the balancer at L7.
 
@@ -66,7 +72,8 @@ class BalancerScenario:
     passive: PassiveCheck | None = None
     failures: Sequence[Outage | Slowdown] = ()
     retries: int = 0
-    connect_timeout: float = 0.0
+    connect_timeout: float = 1.0
+    response_timeout: float = 5.0
     scaling: Sequence[Scale] = ()
     autoscaler: Autoscaler | None = None
     tls: TLS | None = None
@@ -103,7 +110,12 @@ class BalancerScenario:
                         f"layer routes must name backends in the pool: {names} (got {unknown} in {route!r})"
                     )
         validate.whole("retries", self.retries, maximum=10, why="how many other backends to try")
-        validate.duration("connect_timeout", self.connect_timeout, maximum=60.0, why="0 means refused at once")
+        validate.duration(
+            "connect_timeout", self.connect_timeout, maximum=60.0, why="how long to wait for a backend to accept"
+        )
+        validate.duration(
+            "response_timeout", self.response_timeout, maximum=600.0, why="how long to wait for an answer once sent"
+        )
 
     @classmethod
     def example(
@@ -116,24 +128,27 @@ class BalancerScenario:
         interval: float = 2.0,
         fall: int = 3,
         rise: int = 2,
-        failure: str = "b0 dies at 6 s, back at 14 s",
+        failure: str = "b0 crashes at 6 s, back at 14 s",
         layer: str = "L7",
         websockets: float = 0.0,
+        http2: float = 0.0,
     ) -> BalancerScenario:
         """The lesson's lab system from a few knobs (the defaults are the lab's starting values).
 
         `backends` with speeds from `1 - spread` to `1 + spread` (weights equal to the speeds
         under weighted round robin, as an operator who knows them would set); requests costing
-        50 ms on average at speed 1, spread by `cv` (log-normal); `websockets` of them riding
-        long-lived WebSockets; health checks every `interval` seconds (0: none) with a 0.5 s
-        timeout; `failure` one of `FAILURE_PRESETS`; `layer` "L7" or "L4".
+        50 ms on average at speed 1, spread by `cv` (log-normal); a share `websockets` of them
+        are messages on WebSockets and a share `http2` are streams on long-lived HTTP/2
+        connections, the rest one request per connection; health checks every `interval`
+        seconds (0: none) with a 0.5 s timeout; `failure` one of `FAILURE_PRESETS`; `layer`
+        "L7" or "L4".
 
         >>> BalancerScenario.example(backends=2, interval=0, failure="none")
         BalancerScenario(backends=2, strategy=RoundRobin(), workload=Workload(...))
         >>> BalancerScenario.example(failure="b1 explodes")
         Traceback (most recent call last):
         ...
-        ValueError: failure must be one of 'none', 'b0 dies at 6 s', 'b0 dies at 6 s, back at 14 s', ...
+        ValueError: failure must be one of 'none', 'b0 crashes at 6 s', 'b0 crashes at 6 s, back at 14 s', ...
         """
         validate.rate("rate", rate, why="requests per second")
         validate.number("cv", cv, minimum=0.0, maximum=10.0, why="0 means every request costs the mean")
@@ -142,9 +157,17 @@ class BalancerScenario:
         validate.whole("rise", rise, minimum=1, maximum=1000, why="passed checks in a row that mark it up again")
         failures = validate.choice("failure", failure, FAILURE_PRESETS)
         validate.probability("websockets", websockets, why="the share of requests on long-lived WebSockets")
+        validate.probability("http2", http2, why="the share of requests on long-lived HTTP/2 connections")
+        if websockets + http2 > 1:
+            raise ValueError(
+                f"websockets + http2 must be at most 1 (got {websockets!r} + {http2!r}): "
+                "they are shares of all requests"
+            )
         chosen = make_strategy(strategy)
         pool = backend_pool(backends, spread, weighted=isinstance(chosen, WeightedRoundRobin))
-        workload = Workload(rate=rate, service=LogNormal(mean=EXAMPLE_COST, cv=cv), websocket_share=websockets)
+        workload = Workload(
+            rate=rate, service=LogNormal(mean=EXAMPLE_COST, cv=cv), websocket_share=websockets, http2_share=http2
+        )
         health = HealthCheck(interval=interval, fall=fall, rise=rise, timeout=min(0.5, interval)) if interval else None
         return cls(backends=pool, strategy=chosen, workload=workload, layer=layer, health=health, failures=failures)
 

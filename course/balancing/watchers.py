@@ -15,7 +15,8 @@ __all__ = ["HealthChecker", "OutlierDetector"]
 
 class HealthChecker:
     """Active checks: probe every backend of the fleet every `check.interval` seconds from the moment it
-    joins; a probe of a live backend passes at once, one of a dead backend fails when its timeout ends.
+    joins; a probe of a live backend passes at once; one of a crashed backend fails at once (its host
+    refuses the connection), one of an unreachable backend when the probe's timeout ends.
 
     Each backend has its own `HealthState` (fall/rise); when it flips, the balancer's view flips.
     """
@@ -41,6 +42,8 @@ class HealthChecker:
         self.env.schedule(self.check.interval, self._probe, b)
         if b.alive:
             self._result(b, True)
+        elif b.refuses:
+            self._result(b, False)
         else:
             self.env.schedule(self.check.timeout, self._result, b, False)
 

@@ -39,7 +39,8 @@ CONTROLS = (
     slider("rise", 1, 5, label="rise (passed checks → up)"),
     dropdown("failure", FAILURE_PRESETS, label="failure"),
     toggle("layer", LAYERS, label="layer (L7 per request, L4 per connection)"),
-    slider("websockets", 0.0, 0.9, step=0.1, label="share on WebSockets"),
+    slider("websockets", 0.0, 0.5, step=0.1, label="share on WebSockets"),
+    slider("http2", 0.0, 0.5, step=0.1, label="share on HTTP/2 (gRPC)"),
 )
 
 
@@ -64,7 +65,9 @@ def balancer_lab(seed: int = 0) -> widgets.interactive:
 
     Every change re-simulates 20 seconds with `seed` and redraws the balancer and its backends
     (edge width = share of traffic, fill = utilization, a cross on a dead backend), the
-    backends' states over time with a tick for each request sent to a dead one, responses per
-    second by outcome, and latency percentiles, with the run's summary in words above them.
+    backends' states over time with a tick for each request that met a dead one, responses per
+    second by outcome, and latency percentiles, with the run's summary in words above them (it
+    says when a control cannot matter in the current setting, such as L4 with nothing for L7
+    to spread, or health checks slower than the outage).
     """
     return build_lab(balancer_view, CONTROLS, seed=validate.seed(seed), columns=3)

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from ..balancing.results import BalancerResults
 from ..sim import validate
-from .balancing import _axes, _results
+from .balancing import DPI, MIN_FONT, _axes, _results
 from .palette import OKABE_ITO
 
 __all__ = ["draw_bins", "draw_shares", "draw_strategy_tails"]
@@ -30,7 +30,9 @@ def _runs(results: object) -> None:
 
 def draw_shares(results: Mapping[str, BalancerResults], ax: Axes | None = None, what: str = "share") -> dict[str, Any]:
     """Per backend, side by side for each run in `results` (label -> results): its share of the
-    requests (`what="share"`) or its utilization (`what="utilization"`).
+    requests (`what="share"`) or its utilization (`what="utilization"`). Runs keep their colour and
+    hatch by position, so identical runs still show as two bars side by side; the legend sits
+    above the axes, off the bars.
 
     >>> from course.balancing import BalancerScenario, simulate
     >>> runs = {"L7": simulate(BalancerScenario(backends=2), until=2)}
@@ -42,7 +44,7 @@ def draw_shares(results: Mapping[str, BalancerResults], ax: Axes | None = None, 
     _axes(ax)
     validate.choice("what", what, ("share", "utilization"))
     if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3))
+        _, ax = plt.subplots(figsize=(6, 3), dpi=DPI)
     width = 0.8 / max(1, len(results))
     colours, hatches = [OKABE_ITO["vermillion"], OKABE_ITO["blue"], OKABE_ITO["bluish green"]], ["//", "", "xx"]
     artists, names = {}, []
@@ -53,11 +55,12 @@ def draw_shares(results: Mapping[str, BalancerResults], ax: Axes | None = None, 
         artists[label] = ax.bar(
             xs, values, width=width, color=colours[i % 3], hatch=hatches[i % 3], edgecolor="white", label=label
         )
-    ax.set_xticks(range(len(names)), names)
-    ax.set_ylabel(f"{what} of the run" if what == "utilization" else "share of requests")
+    ax.set_xticks(range(len(names)), names, fontsize=MIN_FONT + 1)
+    ax.set_ylabel(f"{what} of the run" if what == "utilization" else "share of requests", fontsize=MIN_FONT + 1)
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda y, _: f"{y:.0%}"))
+    ax.tick_params(labelsize=MIN_FONT + 1)
     ax.grid(alpha=0.3, axis="y")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=MIN_FONT + 1, loc="lower left", bbox_to_anchor=(0.0, 1.01), ncol=len(results), frameon=False)
     return artists
 
 
@@ -74,7 +77,7 @@ def draw_strategy_tails(results: Mapping[str, BalancerResults]) -> tuple[Figure,
     _runs(results)
     names = list(results)
     fig, (left, right) = plt.subplots(
-        1, 2, figsize=(11, 0.5 * len(names) + 1.6), dpi=80, gridspec_kw={"width_ratios": [1.1, 1]}
+        1, 2, figsize=(9.6, 0.45 * len(names) + 1.7), dpi=DPI, gridspec_kw={"width_ratios": [1.1, 1]}
     )
     ys = list(range(len(names)))[::-1]
     summaries = [results[n].summary() for n in names]
@@ -92,22 +95,25 @@ def draw_strategy_tails(results: Mapping[str, BalancerResults]) -> tuple[Figure,
     )
     for y, s in zip(ys, summaries, strict=True):
         rejected = f", {s.rejected / s.requests:.0%} rejected" if s.requests and s.rejected else ""
-        left.text(s.p99 * 1000 * 1.08, y - 0.2, f"{s.p99 * 1000:.0f} ms{rejected}", va="center", fontsize=7)
+        left.text(s.p99 * 1000 * 1.08, y - 0.2, f"{s.p99 * 1000:.0f} ms{rejected}", va="center", fontsize=MIN_FONT)
     left.set_xscale("log")
-    left.set_yticks(ys, [n.replace("_", " ") for n in names], fontsize=8)
-    left.set_xlabel("latency of served requests (ms, log scale)")
+    left.set_yticks(ys, [n.replace("_", " ") for n in names], fontsize=MIN_FONT + 1)
+    left.set_xlabel("latency of served requests (ms, log scale)", fontsize=MIN_FONT + 1)
     left.set_xlim(right=max([s.p99 * 1000 for s in summaries] + [10]) * 8)
-    left.legend(fontsize=8, loc="lower right")
+    left.tick_params(labelsize=MIN_FONT)
+    left.legend(fontsize=MIN_FONT, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, frameon=False)
     left.grid(alpha=0.3, axis="x")
     backends = results[names[0]].backends
     grid = [[b.utilization for b in results[n].backends] for n in names]
     image = right.imshow(grid, cmap="cividis", vmin=0, vmax=1, aspect="auto")
     for i, row in enumerate(grid):
         for j, u in enumerate(row):
-            right.text(j, i, f"{u:.0%}", ha="center", va="center", fontsize=8, color="white" if u < 0.55 else "black")
-    right.set_yticks(range(len(names)), [n.replace("_", " ") for n in names], fontsize=8)
-    right.set_xticks(range(len(backends)), [f"{b.name} ×{b.speed:g}" for b in backends], fontsize=8)
-    right.set_title("utilization of each backend (speed)", fontsize=9)
+            right.text(
+                j, i, f"{u:.0%}", ha="center", va="center", fontsize=MIN_FONT, color="white" if u < 0.55 else "black"
+            )
+    right.set_yticks(range(len(names)), [n.replace("_", " ") for n in names], fontsize=MIN_FONT + 1)
+    right.set_xticks(range(len(backends)), [f"{b.name} ×{b.speed:g}" for b in backends], fontsize=MIN_FONT)
+    right.set_title("utilization of each backend (speed)", fontsize=MIN_FONT + 1)
     fig.tight_layout()
     return fig, {"p50": p50, "p99": p99, "utilization": image}
 
@@ -130,7 +136,7 @@ def draw_bins(loads: Mapping[str, Sequence[int]], ax: Axes | None = None) -> dic
             validate.whole("loads", v, maximum=MAX_LOAD, why="balls in one bin")
     _axes(ax)
     if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3))
+        _, ax = plt.subplots(figsize=(6, 3), dpi=DPI)
     top = max((max(v) for v in loads.values() if v), default=0)
     width = 0.8 / max(1, len(loads))
     hatches, colours = ["", "//", "xx", ".."], [OKABE_ITO["vermillion"], OKABE_ITO["blue"], OKABE_ITO["bluish green"]]
@@ -152,8 +158,9 @@ def draw_bins(loads: Mapping[str, Sequence[int]], ax: Axes | None = None) -> dic
     ax.set_yscale("log")
     ax.set_ylim(bottom=0.5)  # a single bin still shows
     ax.set_xticks(range(top + 1))
-    ax.set_xlabel("balls in a bin")
-    ax.set_ylabel("number of bins")
+    ax.set_xlabel("balls in a bin", fontsize=MIN_FONT + 1)
+    ax.set_ylabel("number of bins", fontsize=MIN_FONT + 1)
+    ax.tick_params(labelsize=MIN_FONT + 1)
     ax.grid(alpha=0.3, axis="y")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=MIN_FONT + 1, loc="lower left", bbox_to_anchor=(0.0, 1.01), ncol=len(loads), frameon=False)
     return artists

@@ -15,6 +15,7 @@ from matplotlib.patches import Circle
 
 from ..balancing.ring import ConsistentHashRing
 from ..sim import validate
+from .balancing import DPI, MIN_FONT
 from .palette import OKABE_ITO
 
 __all__ = ["NODE_MARKERS", "draw_keys_moved", "draw_ring"]
@@ -57,7 +58,7 @@ def draw_ring(
     if ax is not None:
         validate.instance("ax", ax, Axes, example="ax=plt.subplots()[1], or None for a new figure")
     if ax is None:
-        _, ax = plt.subplots(figsize=(4.2, 4.2))
+        _, ax = plt.subplots(figsize=(4.2, 4.2), dpi=DPI)
     nodes, points = ring.nodes, ring.points()
     style = {
         n: (_NODE_COLOURS[i % len(_NODE_COLOURS)], NODE_MARKERS[i % len(NODE_MARKERS)]) for i, n in enumerate(nodes)
@@ -95,7 +96,7 @@ def draw_ring(
         for turn, owner in points:
             if turn - last > 0.025:
                 a = _angle(turn)
-                ax.text(1.18 * math.cos(a), 1.18 * math.sin(a), str(owner), ha="center", va="center", fontsize=7)
+                ax.text(1.18 * math.cos(a), 1.18 * math.sin(a), str(owner), ha="center", va="center", fontsize=MIN_FONT)
                 last = turn
     large = set(moved)
     for node in nodes:
@@ -126,7 +127,7 @@ def draw_ring(
                 [], [], marker="o", linestyle="none", color="white", mec="black", mew=1.2, label="a key that moved"
             )
         )
-    ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(0.0, -0.02), frameon=False, ncol=2)
+    ax.legend(handles=handles, fontsize=MIN_FONT, loc="upper left", bbox_to_anchor=(0.0, -0.02), frameon=False, ncol=2)
     ax.set_xlim(-1.35, 1.35)
     ax.set_ylim(-1.35, 1.35)
     ax.set_aspect("equal")
@@ -157,14 +158,15 @@ def draw_keys_moved(
     if ax is not None:
         validate.instance("ax", ax, Axes, example="ax=plt.subplots()[1], or None for a new figure")
     if ax is None:
-        _, ax = plt.subplots(figsize=(5, 3))
+        _, ax = plt.subplots(figsize=(5, 3), dpi=DPI)
     ideal = ax.plot(sizes, [1 / (n + 1) for n in sizes], ":", color="black", label="ideal: 1 / (N + 1)")[0]
     drawn_ring = ax.plot(nodes, ring, "o-", color=OKABE_ITO["blue"], label="consistent hashing (ring)")[0]
     drawn_mod = ax.plot(nodes, modulo, "s--", color=OKABE_ITO["vermillion"], label="hash % N (IP hash)")[0]
-    ax.set_xlabel("nodes before one more joins (N)")
-    ax.set_ylabel("share of keys that move")
+    ax.set_xlabel("nodes before one more joins (N)", fontsize=MIN_FONT + 1)
+    ax.set_ylabel("share of keys that move", fontsize=MIN_FONT + 1)
     ax.set_ylim(0, 1)
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda y, _: f"{y:.0%}"))
+    ax.tick_params(labelsize=MIN_FONT + 1)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="center right")
+    ax.legend(fontsize=MIN_FONT + 1, loc="lower left", bbox_to_anchor=(0.0, 1.01), ncol=2, frameon=False)
     return {"ideal": ideal, "ring": drawn_ring, "modulo": drawn_mod}

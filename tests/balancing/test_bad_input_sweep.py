@@ -53,7 +53,9 @@ from course.balancing import (
     as_layer,
     backend_pool,
     balls_into_bins,
+    caveats,
     keys_moved,
+    layers_alike,
     make_strategy,
     simulate,
     stable_hash,
@@ -127,10 +129,11 @@ STATS = dict(
     timeline=((0.0, "up"),),
 )
 SUMMARY = dict(
-    requests=10,
+    requests=11,
     served=8,
     failed=1,
     rejected=1,
+    timed_out=1,
     unfinished=0,
     busiest="b0",
     sent_to_dead=1,
@@ -141,8 +144,12 @@ SUMMARY = dict(
     p95=0.1,
     p99=0.2,
     busiest_utilization=0.7,
+    died_how="crashed",
+    caveats=(),
 )
-SERIES = dict(t=[0.0], arrivals=[1], served=[1], failed=[0], rejected=[0], p50=[0.1], p95=[0.1], p99=[0.1])
+SERIES = dict(
+    t=[0.0], arrivals=[1], served=[1], failed=[0], rejected=[0], timed_out=[0], p50=[0.1], p95=[0.1], p99=[0.1]
+)
 ARRIVAL = dict(
     id=0,
     arrival=0.5,
@@ -154,7 +161,8 @@ ARRIVAL = dict(
     cost=0.01,
     first=True,
     last=True,
-    websocket=False,
+    protocol="http1",
+    method="GET",
 )
 EXAMPLE = dict(
     rate=70,
@@ -168,8 +176,9 @@ EXAMPLE = dict(
     failure="none",
     layer="L7",
     websockets=0.0,
+    http2=0.0,
 )
-EXAMPLE_ACCEPTS = {knob: {"0"} for knob in ("rate", "spread", "cv", "interval", "websockets")}
+EXAMPLE_ACCEPTS = {knob: {"0"} for knob in ("rate", "spread", "cv", "interval", "websockets", "http2")}
 WORKLOAD = dict(
     rate=10,
     service=0.01,
@@ -178,10 +187,12 @@ WORKLOAD = dict(
     requests_per_connection=1.0,
     gap=0.1,
     websocket_share=0.0,
-    websocket_rate=2.0,
-    websocket_duration=60.0,
+    http2_share=0.0,
+    long_rate=2.0,
+    long_duration=60.0,
     paths={"/api": 1.0},
     headers={"": 1.0},
+    methods={"GET": 1.0},
 )
 
 DOMAIN = [
@@ -197,13 +208,14 @@ DOMAIN = [
             "passive": None,
             "failures": (),
             "retries": 0,
-            "connect_timeout": 0.0,
+            "connect_timeout": 1.0,
+            "response_timeout": 5.0,
             "scaling": (),
             "autoscaler": None,
             "tls": None,
         },
         accepts={"health": {"None"}, "passive": {"None"}, "autoscaler": {"None"}, "tls": {"None"}}
-        | {"retries": {"0"}, "connect_timeout": {"0"}},
+        | {"retries": {"0"}, "connect_timeout": {"0"}, "response_timeout": {"0"}},
     ),
     Probe(BalancerScenario.example, EXAMPLE, accepts=EXAMPLE_ACCEPTS, name="BalancerScenario.example"),
     Probe(
@@ -216,7 +228,9 @@ DOMAIN = [
         call=method(lambda: SMALL, "backend_name"),
         name="BalancerScenario.backend_name",
     ),
-    Probe(Workload, WORKLOAD, accepts={"rate": {"0"}, "keys": {"None"}, "websocket_share": {"0"}}),
+    Probe(
+        Workload, WORKLOAD, accepts={"rate": {"0"}, "keys": {"None"}, "websocket_share": {"0"}, "http2_share": {"0"}}
+    ),
     Probe(
         Workload.arrivals,
         {"until": 2, "seed": 0},
@@ -231,12 +245,13 @@ DOMAIN = [
         name="Workload.expected_requests",
     ),
     Probe(Workload.websocket_heavy, {"rate": 10, "share": 0.5}, accepts={"rate": {"0"}, "share": {"0"}}),
+    Probe(Workload.http2_heavy, {"rate": 10, "share": 0.5}, accepts={"rate": {"0"}, "share": {"0"}}),
     Probe(
         Arrival,
         ARRIVAL,
         accepts={"id": {"0"}, "arrival": {"0"}, "client": {"0"}, "connection": {"0"}, "cost": {"0"}}
         | {"key": {"string"}, "path": {"string"}, "header": {"string"}}
-        | {"first": {"True"}, "last": {"True"}, "websocket": {"True"}},
+        | {"first": {"True"}, "last": {"True"}},
     ),
     Probe(
         Backend,
@@ -250,10 +265,16 @@ DOMAIN = [
     Probe(HealthState.observe, {"ok": True}, accepts={"ok": {"True"}}, call=method(HealthState, "observe")),
     Probe(HealthState.replay, {"results": [True, False]}, call=method(HealthState, "replay")),
     Probe(HealthCheck, {"interval": 2.0, "fall": 3, "rise": 2, "timeout": 1.0}, accepts={"timeout": {"0"}}),
+    Probe(
+        HealthCheck.detection_window,
+        {"kind": "crash"},
+        call=method(HealthCheck, "detection_window"),
+        name="HealthCheck.detection_window",
+    ),
     Probe(PassiveCheck, {"failures": 3, "ejection": 10.0}),
     Probe(
         Outage,
-        {"backend": "b0", "at": 1.0, "until": 5.0},
+        {"backend": "b0", "at": 1.0, "until": 5.0, "kind": "crash"},
         accepts={"backend": {"0", "string"}, "at": {"0"}, "until": {"None"}},
     ),
     Probe(
@@ -262,7 +283,7 @@ DOMAIN = [
         accepts={"backend": {"0", "string"}, "at": {"0"}, "until": {"None"}},
     ),
     Probe(TLS, {"handshake": 0.002, "per_request": 0.0002}, accepts={"handshake": {"0"}, "per_request": {"0"}}),
-    Probe(L4, {}),
+    Probe(L4, {"terminate_tls": False, "workers": 2}, accepts={"terminate_tls": {"True"}}),
     Probe(
         L7,
         {"routes": (), "workers": 2, "cache_ttl": 0.0, "cacheable": ("/static",)},
@@ -348,7 +369,14 @@ DOMAIN = [
     ),
     Probe(
         OutageReport,
-        {"backend": "b2", "died": 10.0, "recovered": 25.0, "marked_down": 15.0, "sent_while_dead": 233},
+        {
+            "backend": "b2",
+            "died": 10.0,
+            "recovered": 25.0,
+            "marked_down": 15.0,
+            "sent_while_dead": 233,
+            "kind": "crash",
+        },
         accepts={"backend": {"string"}, "died": {"0"}, "recovered": {"None"}, "marked_down": {"None"}}
         | {"sent_while_dead": {"0"}},
     ),
@@ -364,6 +392,8 @@ DOMAIN = [
         | {"detection": {"None", "0"}, "busiest_utilization": {"0"}, "unfinished": {"0"}}
         | {name: {"0", "nan"} for name in ("p50", "p95", "p99")},
     ),
+    Probe(caveats, {"results": RUN}),
+    Probe(layers_alike, {"results": RUN}),
     Probe(BalancerTimeSeries, {**SERIES, "per_backend": {"b0": [1]}}),
     Probe(
         BalancerResults,

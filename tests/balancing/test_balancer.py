@@ -39,25 +39,31 @@ def test_summary_prints_on_one_line_and_adds_up():
     res = simulate(BalancerScenario(backends=2, workload=Workload(rate=200)), until=10)
     s = res.summary()
     assert "\n" not in repr(s) and repr(s).startswith("BalancerSummary(requests=")
-    assert s.requests == s.served + s.failed + s.rejected + s.unfinished
+    assert s.requests == s.served + s.failed + s.rejected + s.timed_out + s.unfinished
     assert s.rejected > 0  # 200 req/s on two backends of 80 req/s: the queues fill up
     assert {r.note for r in res.records if r.outcome == "rejected"} == {"queue full"}
     assert "\n" not in repr(res) and "\n" not in repr(res.backends[0])
 
 
 def test_timeseries_bins_add_up_and_show_the_outage():
-    sc = BalancerScenario(workload=Workload(rate=200), failures=(Outage("b2", at=10.0, until=15.0),))
+    sc = BalancerScenario(workload=Workload(rate=200), failures=(Outage("b2", at=10.0, until=15.0, kind="crash"),))
     res = simulate(sc, until=20)
     ts = res.timeseries(bin=5.0)
     s = res.summary()
     assert ts.t == [0.0, 5.0, 10.0, 15.0]
-    assert (sum(ts.arrivals), sum(ts.served), sum(ts.failed), sum(ts.rejected)) == (
+    assert (sum(ts.arrivals), sum(ts.served), sum(ts.failed), sum(ts.rejected), sum(ts.timed_out)) == (
         s.requests,
         s.served,
         s.failed,
         s.rejected,
+        s.timed_out,
     )
     assert ts.failed[0] == ts.failed[1] == ts.failed[3] == 0 < ts.failed[2]
+    silent = simulate(
+        BalancerScenario(workload=Workload(rate=200), failures=(Outage("b2", at=10.0, until=15.0),)), until=20
+    )
+    late = silent.timeseries(bin=5.0).timed_out
+    assert late[0] == late[1] == 0 < late[2] and late[3] > 0  # the last connections time out after 15 s
     assert ts.per_backend["b2"][2] == 0 < ts.per_backend["b2"][3]
     assert sum(sum(v) for v in ts.per_backend.values()) == s.served
     assert all(a <= b for a, b in zip(ts.p50, ts.p99, strict=True))
@@ -76,7 +82,7 @@ def test_per_backend_stats_add_up():
 
 schedule = st.lists(
     st.tuples(
-        st.sampled_from(["outage", "slowdown"]),
+        st.sampled_from(["crash", "unreachable", "slowdown"]),
         st.integers(0, 3),
         st.floats(0.0, 6.0),
         st.one_of(st.none(), st.floats(0.1, 4.0)),
@@ -94,27 +100,40 @@ schedule = st.lists(
     passive=st.one_of(st.none(), st.just(PassiveCheck(failures=2, ejection=1.0))),
     retries=st.integers(0, 2),
     connect_timeout=st.sampled_from([0.0, 0.2]),
+    response_timeout=st.sampled_from([0.5, 5.0]),
+    methods=st.sampled_from([{"GET": 1}, {"GET": 1, "POST": 1}]),
     scale=st.one_of(st.none(), st.tuples(st.floats(0.0, 7.0), st.integers(1, 6))),
     tls=st.booleans(),
     seed=st.integers(0, 50),
 )
-def test_every_request_is_served_failed_rejected_or_unfinished_exactly_once(
-    failures, strategy, layer, health, passive, retries, connect_timeout, scale, tls, seed
+def test_every_request_ends_in_exactly_one_outcome_and_every_attempt_is_counted_once(
+    failures, strategy, layer, health, passive, retries, connect_timeout, response_timeout, methods, scale, tls, seed
 ):
     events = []
     for kind, backend, at, length in failures:
         until = None if length is None else at + length
-        events.append(Outage(backend, at, until) if kind == "outage" else Slowdown(backend, at, 3.0, until))
+        events.append(Slowdown(backend, at, 3.0, until) if kind == "slowdown" else Outage(backend, at, until, kind))
+    workload = Workload(
+        rate=120,
+        requests_per_connection=3,
+        paths={"/api": 0.7, "/static": 0.3},
+        keys=30,
+        websocket_share=0.2,
+        http2_share=0.2,
+        long_rate=5.0,
+        methods=methods,
+    )
     sc = BalancerScenario(
         backends=4,
         strategy=strategy,
         layer=layer,
-        workload=Workload(rate=120, requests_per_connection=3, paths={"/api": 0.7, "/static": 0.3}, keys=30),
+        workload=workload,
         health=health,
         passive=passive,
         failures=events,
         retries=retries,
         connect_timeout=connect_timeout,
+        response_timeout=response_timeout,
         scaling=() if scale is None else (Scale(*scale),),
         tls=TLS() if tls else None,
     )
@@ -125,7 +144,7 @@ def test_every_request_is_served_failed_rejected_or_unfinished_exactly_once(
     counts = res.counts()
     assert sum(counts.values()) == len(requests)
     for r in res.records:
-        assert r.outcome in ("served", "failed", "rejected", "unfinished")
+        assert r.outcome in ("served", "failed", "rejected", "timed_out", "unfinished")
         assert r.arrival <= r.start <= r.end <= until
         assert 0 <= r.attempts <= 1 + retries
     # Backends account for every attempt sent to them.

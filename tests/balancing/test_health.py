@@ -42,20 +42,28 @@ def test_the_state_flips_only_after_fall_or_rise_agreeing_results(results, fall,
         before = after
 
 
-def outage_run(check, at=5.0, until=None, **kw):
-    sc = BalancerScenario(backends=3, workload=LIGHT, health=check, failures=(Outage("b1", at=at, until=until),), **kw)
+def outage_run(check, at=5.0, until=None, kind="unreachable", **kw):
+    outage = (Outage("b1", at=at, until=until, kind=kind),)
+    sc = BalancerScenario(backends=3, workload=LIGHT, health=check, failures=outage, **kw)
     return simulate(sc, until=30.0)
 
 
 def test_active_checks_detect_on_the_fall_th_failed_probe_and_restore_on_the_rise_th_pass():
     res = outage_run(HealthCheck(interval=2.0, fall=3, rise=2, timeout=1.0), at=5.0, until=12.0)
     (outage,) = res.outages
-    # Probes at 6, 8, 10 fail; the third answer (a timeout) comes at 11.
+    # Probes at 6, 8, 10 get no answer; the third times out at 11.
     assert outage.marked_down == 11.0
     assert outage.detection == 6.0
     # Back at 12: probes at 12 and 14 pass, so traffic returns at 14.
     assert res.backend("b1").timeline == ((0.0, "up"), (5.0, "dead"), (11.0, "down"), (14.0, "up"))
     assert res.backend("b1").state_at(8.0) == "dead"
+
+
+def test_a_crashed_backend_refuses_probes_at_once_so_it_is_marked_down_a_timeout_sooner():
+    res = outage_run(HealthCheck(interval=2.0, fall=3, rise=2, timeout=1.0), at=5.0, until=12.0, kind="crash")
+    # Probes at 6, 8, 10 are refused at once: the third marks it down at 10.
+    assert res.outages[0].marked_down == 10.0 and res.outages[0].kind == "crash"
+    assert res.backend("b1").timeline == ((0.0, "up"), (5.0, "dead"), (10.0, "down"), (14.0, "up"))
 
 
 @pytest.mark.claim("balancing.detection-bounds")
@@ -65,15 +73,22 @@ def test_active_checks_detect_on_the_fall_th_failed_probe_and_restore_on_the_ris
     interval=st.floats(0.25, 3.0),
     fall=st.integers(1, 4),
     timeout_share=st.floats(0.0, 1.0),
+    kind=st.sampled_from(["unreachable", "crash"]),
 )
-def test_detection_is_bounded_by_interval_times_fall_plus_timeout(at, interval, fall, timeout_share):
+def test_detection_lies_in_the_window_interval_times_fall_minus_one_to_fall_plus_the_timeout(
+    at, interval, fall, timeout_share, kind
+):
     check = HealthCheck(interval=interval, fall=fall, rise=1, timeout=interval * timeout_share)
-    sc = BalancerScenario(backends=2, workload=Workload(rate=5), health=check, failures=(Outage("b0", at=at),))
-    res = simulate(sc, until=at + check.worst_detection + 1.0)
+    failures = (Outage("b0", at=at, kind=kind),)
+    res = simulate(
+        BalancerScenario(backends=2, workload=Workload(rate=5), health=check, failures=failures), until=at + 15
+    )
     detection = res.outages[0].detection
+    shortest, longest = check.detection_window(kind)
     assert detection is not None
-    assert detection <= check.worst_detection + 1e-9
-    assert detection >= (fall - 1) * interval + check.timeout - 1e-9
+    assert shortest - 1e-9 <= detection <= longest + 1e-9
+    wait = check.timeout if kind == "unreachable" else 0.0
+    assert (shortest, longest) == pytest.approx(((fall - 1) * interval + wait, fall * interval + wait))
 
 
 def test_faster_checks_shrink_the_window_of_requests_sent_to_a_dead_backend():
@@ -93,12 +108,14 @@ def test_without_checks_a_dead_backend_gets_its_share_until_the_end():
     assert outage.marked_down is None and outage.detection is None
     assert outage.sent_while_dead == res.backend("b1").sent_while_dead
     assert outage.sent_while_dead == pytest.approx(LIGHT.rate / 3 * 25, rel=0.2)
-    assert res.summary().failed >= outage.sent_while_dead
+    waited = sum(1 for r in res.records if r.note == "connect timed out")  # unreachable: each waited, then a 504
+    still_waiting = sum(1 for r in res.records if r.outcome == "unfinished" and r.backend == "b1")
+    assert waited + still_waiting == outage.sent_while_dead
 
 
 def test_passive_checks_eject_after_failures_in_a_row_and_try_again_after_the_ejection():
     check = PassiveCheck(failures=3, ejection=5.0)
-    res = outage_run(None, at=5.0, passive=check)
+    res = outage_run(None, at=5.0, passive=check, kind="crash")
     (outage,) = res.outages
     periods = math.ceil((30 - 5) / check.ejection)
     # At most `failures` to eject it, then one request per ejection period on probation.
@@ -107,21 +124,56 @@ def test_passive_checks_eject_after_failures_in_a_row_and_try_again_after_the_ej
     assert [s for _, s in res.backend("b1").timeline].count("ejected") >= 2
 
 
-def test_retries_send_a_refused_request_to_another_backend():
-    plain = outage_run(None, at=5.0)
-    retried = outage_run(None, at=5.0, retries=1)
-    assert plain.summary().failed > 100
-    died_in_flight = sum(1 for r in retried.records if r.note == "backend died")
-    assert retried.summary().failed == died_in_flight  # only requests lost mid-service fail
-    second_tries = [r for r in retried.records if r.attempts == 2]
-    assert len(second_tries) == retried.outages[0].sent_while_dead
-    assert all(r.outcome == "served" and r.backend != "b1" for r in second_tries)
+def test_passive_checks_hear_of_an_unreachable_backend_only_when_its_connections_time_out():
+    check = PassiveCheck(failures=3, ejection=5.0)
+    res = outage_run(None, at=5.0, passive=check, connect_timeout=1.0)
+    (outage,) = res.outages
+    assert 1.0 <= outage.detection < 1.5  # the first three timeouts end a connect timeout after the death
+    assert outage.sent_while_dead > 10  # and every request sent meanwhile waits its second
 
 
-def test_a_connect_timeout_makes_each_refusal_cost_that_long():
-    res = outage_run(None, at=5.0, connect_timeout=0.5)
-    refused = [r for r in res.records if r.note == "backend dead"]
-    assert refused and all(r.latency == pytest.approx(0.5) for r in refused)
+@pytest.mark.claim("balancing.retry-only-what-is-safe")
+@pytest.mark.parametrize("kind", ["crash", "unreachable"])
+def test_retries_repeat_what_was_never_sent_and_only_idempotent_requests_that_were(kind):
+    mixed = Workload(rate=240, methods={"GET": 0.7, "POST": 0.3})
+    failures = tuple(Outage("b1", at=at, until=at + 1.5, kind=kind) for at in range(3, 30, 3))  # nine outages
+    sc = BalancerScenario(backends=4, workload=mixed, failures=failures, retries=1)
+    res = simulate(sc, until=30.0)
+    requests = mixed.arrivals(30.0, seed=0)
+    never_sent = "connection refused" if kind == "crash" else "connect timed out"
+    lost_after_sending = "backend died" if kind == "crash" else "no response"
+    retried = [r for r in res.records if r.attempts == 2]
+    assert len(retried) > 500 and all(r.outcome == "served" and r.backend != "b1" for r in retried)
+    assert not any(r.note == never_sent for r in res.records)  # never sent: always retried, GET or POST
+    assert any(requests[r.request].method == "POST" for r in retried)
+    lost = [r for r in res.records if r.note == lost_after_sending]  # sent, then lost: only GETs were retried
+    assert lost and {requests[r.request].method for r in lost} == {"POST"}
+    assert {r.outcome for r in lost} == {"failed" if kind == "crash" else "timed_out"}
+
+
+def test_a_crash_refuses_connections_at_once_with_a_502():
+    res = outage_run(None, at=5.0, kind="crash")
+    refused = [r for r in res.records if r.note == "connection refused"]
+    assert refused and all(r.latency == 0 and r.http_status == 502 and r.backend == "b1" for r in refused)
+    assert len(refused) == res.outages[0].sent_while_dead
+
+
+def test_an_unreachable_backend_makes_each_connection_wait_for_the_connect_timeout_then_504():
+    failures = tuple(Outage("b1", at=at, until=at + 1) for at in (3, 8, 13, 18, 23))
+    sc = BalancerScenario(backends=3, workload=Workload(rate=200), failures=failures, connect_timeout=0.5)
+    res = simulate(sc, until=30.0)
+    waited = [r for r in res.records if r.note == "connect timed out"]
+    assert waited and all(r.latency == pytest.approx(0.5) and r.http_status == 504 for r in waited)
+    held = [r for r in res.records if r.note == "no response"]  # held when it went silent: no answer ever comes
+    assert held and all(r.end == pytest.approx(r.arrival + sc.response_timeout) for r in held)
+    assert res.summary().timed_out == len(waited) + len(held)
+
+
+@pytest.mark.claim("balancing.least-connections-avoids-a-silent-backend")
+def test_least_connections_sends_an_unreachable_backend_less_than_its_share():
+    res = outage_run(None, at=5.0, strategy="least_connections")
+    arrived = sum(1 for r in res.records if r.arrival >= 5.0)
+    assert res.outages[0].sent_while_dead / arrived < 0.1  # its waiting connections count as in flight
 
 
 @pytest.mark.claim("balancing.a-slow-backend-passes-its-checks")
@@ -140,23 +192,24 @@ def test_a_slow_backend_passes_its_health_checks_and_least_connections_routes_ar
 
 
 def test_all_backends_dead_every_request_is_503_with_checks_and_502_without():
-    dead = tuple(Outage(i, at=0.0) for i in range(3))
+    dead = tuple(Outage(i, at=0.0, kind="crash") for i in range(3))
     with_checks = simulate(BalancerScenario(backends=3, health=HealthCheck(), failures=dead, workload=LIGHT), until=10)
     assert {(r.outcome, r.note) for r in with_checks.records} == {("rejected", "no backend up")}
     assert all(b.timeline == ((0.0, "down"),) for b in with_checks.backends)
     without = simulate(BalancerScenario(backends=3, failures=dead, workload=LIGHT), until=10)
-    assert {(r.outcome, r.note) for r in without.records} == {("failed", "backend dead")}
+    assert {(r.outcome, r.note) for r in without.records} == {("failed", "connection refused")}
     assert without.summary().served == 0 and len(without.records) > 300
 
 
 def test_all_backends_dying_later_turns_502s_into_503s_once_detected():
-    dead = tuple(Outage(i, at=5.0) for i in range(3))
+    dead = tuple(Outage(i, at=5.0, kind="crash") for i in range(3))
     check = HealthCheck(interval=1.0, fall=2, timeout=0.5)
     res = simulate(BalancerScenario(backends=3, health=check, failures=dead, workload=LIGHT), until=15)
     last_502 = max(r.end for r in res.records if r.outcome == "failed")
     first_503 = min(r.end for r in res.records if r.outcome == "rejected")
-    assert 5.0 <= last_502 <= 5.0 + check.worst_detection <= first_503 + check.interval
-    assert all(r.outcome == "rejected" for r in res.records if r.arrival > 5.0 + check.worst_detection)
+    longest = check.detection_window("crash")[1]
+    assert 5.0 <= last_502 <= 5.0 + longest <= first_503 + check.interval
+    assert all(r.outcome == "rejected" for r in res.records if r.arrival > 5.0 + longest)
 
 
 @pytest.mark.parametrize(
@@ -171,6 +224,7 @@ def test_all_backends_dying_later_turns_502s_into_503s_once_detected():
         (lambda: Outage("b0", at=5, until=4), "until must come after at"),
         (lambda: Outage(-1, at=5), "backend must be a whole number of at least 0 .*a backend's name like 'b0'"),
         (lambda: Slowdown("b0", at=1, factor=0), "factor must be a positive number"),
+        (lambda: Outage("b0", at=1, kind="hang"), "kind must be one of 'unreachable', 'crash'"),
         (
             lambda: BalancerScenario(failures=(Outage(7, at=1),)),
             "failures must name backends in the pool: 'b0', .*\\(got Outage\\(backend=7",

@@ -12,10 +12,14 @@ from course.balancing import (
     Outage,
     Workload,
     as_layer,
+    caveats,
+    layers_alike,
     simulate,
 )
 
-WEBSOCKETS = Workload.websocket_heavy(rate=280, share=0.8, websocket_rate=10.0)
+# The same traffic, carried two ways: 80 % of 280 requests/s on long-lived connections, ~10 requests/s each.
+GRPC = Workload.http2_heavy(rate=280, share=0.8, long_rate=10.0)
+WEBSOCKETS = Workload.websocket_heavy(rate=280, share=0.8, long_rate=10.0)
 
 
 def backends_per_connection(res):
@@ -26,55 +30,88 @@ def backends_per_connection(res):
     return seen
 
 
+def shares(res):
+    return [b.share for b in res.backends]
+
+
 @pytest.fixture(scope="module")
-def both_layers():
+def runs():
     return {
-        layer: simulate(BalancerScenario(layer=layer, strategy="round_robin", workload=WEBSOCKETS), until=20, seed=0)
+        (kind, layer): simulate(BalancerScenario(layer=layer, workload=w), until=20, seed=0)
+        for kind, w in (("http2", GRPC), ("websocket", WEBSOCKETS))
         for layer in ("L4", "L7")
     }
 
 
-def test_both_layers_see_identical_traffic(both_layers):
-    l4, l7 = both_layers["L4"], both_layers["L7"]
+def test_both_layers_see_identical_traffic(runs):
+    l4, l7 = runs["http2", "L4"], runs["http2", "L7"]
     assert [(r.request, r.arrival, r.connection, r.client) for r in l4.records] == [
         (r.request, r.arrival, r.connection, r.client) for r in l7.records
     ]
 
 
-def test_l4_pins_every_request_of_a_connection_to_one_backend(both_layers):
-    assert all(len(b) == 1 for b in backends_per_connection(both_layers["L4"]).values())
+def test_l4_pins_every_request_of_a_connection_to_one_backend(runs):
+    for kind in ("http2", "websocket"):
+        assert all(len(b) == 1 for b in backends_per_connection(runs[kind, "L4"]).values())
 
 
-def test_l7_spreads_the_requests_of_a_long_connection(both_layers):
-    spread = backends_per_connection(both_layers["L7"])
-    chatty = [c for c, b in spread.items() if len(b) == 5]
-    assert len(chatty) >= 10
+@pytest.mark.claim("balancing.l7-spreads-http2-streams")
+def test_l7_spreads_the_streams_of_one_http2_connection_over_every_backend(runs):
+    res = runs["http2", "L7"]
+    requests = GRPC.arrivals(20, seed=0)
+    spread = backends_per_connection(res)
+    long_lived = {r.connection for r in requests if r.protocol == "http2"}
+    busy = [c for c in long_lived if len(spread[c]) == 5]
+    assert len(busy) >= 10  # a chatty gRPC channel reaches all five backends
+    assert max(shares(res)) / min(shares(res)) < 1.01  # round robin per request: even to the percent
 
 
-@pytest.mark.claim("balancing.websockets-leave-l4-uneven")
-def test_websockets_leave_l4_uneven_while_l7_stays_even(both_layers):
-    l4 = [b.share for b in both_layers["L4"].backends]
-    l7 = [b.share for b in both_layers["L7"].backends]
-    assert max(l4) / min(l4) > 2.0
-    assert max(l7) / min(l7) < 1.01
-    assert max(b.utilization for b in both_layers["L4"].backends) > max(
-        b.utilization for b in both_layers["L7"].backends
+@pytest.mark.claim("balancing.l4-pins-http2-connections")
+def test_l4_pins_each_http2_connection_so_the_load_follows_the_chatty_connections(runs):
+    l4, l7 = runs["http2", "L4"], runs["http2", "L7"]
+    assert max(shares(l4)) / min(shares(l4)) > 2.0
+    assert max(b.utilization for b in l4.backends) > 0.9 > 0.7 > max(b.utilization for b in l7.backends)
+    assert l4.summary().p99 > 4 * l7.summary().p99
+
+
+@pytest.mark.claim("balancing.websockets-pinned-at-both-layers")
+def test_l7_pins_an_upgraded_websocket_for_its_life_as_l4_does(runs):
+    l4, l7 = runs["websocket", "L4"], runs["websocket", "L7"]
+    assert all(len(b) == 1 for b in backends_per_connection(l7).values())  # every message of a socket: one backend
+    assert [(r.backend, r.outcome, r.end) for r in l4.records] == [(r.backend, r.outcome, r.end) for r in l7.records]
+    assert max(shares(l7)) / min(shares(l7)) > 2.0  # L7 gains nothing on the balance of WebSocket traffic
+    assert layers_alike(l7) and caveats(l4)[0].startswith("L4 balances as L7 would here: WebSockets are pinned")
+
+
+@pytest.mark.claim("balancing.layers-alike-without-multiplexing")
+@pytest.mark.parametrize("strategy", ["round_robin", "least_connections", "power_of_two", "peak_ewma"])
+def test_with_one_request_per_connection_and_no_http2_l4_and_l7_run_alike(strategy):
+    workload = Workload(rate=300, websocket_share=0.3)
+    failures = (Outage("b1", at=3, until=6, kind="crash"),)
+    l4, l7 = (
+        simulate(BalancerScenario(layer=layer, strategy=strategy, workload=workload, failures=failures), until=10)
+        for layer in ("L4", "L7")
     )
+    assert l4.records == l7.records
+    keep_alive = simulate(BalancerScenario(layer="L4", workload=workload.with_(requests_per_connection=5)), until=2)
+    assert not layers_alike(keep_alive) and not caveats(keep_alive)
 
 
-@pytest.mark.claim("balancing.l4-least-connections-counts-sockets")
+@pytest.mark.claim("balancing.least-connections-counts-sockets")
+@pytest.mark.parametrize("layer", ["L4", "L7"])
 @pytest.mark.parametrize("seed", [0, 3, 5])
-def test_least_connections_at_l4_balances_websockets_not_the_messages_they_carry(seed):
-    res = simulate(BalancerScenario(layer="L4", strategy="least_connections", workload=WEBSOCKETS), until=20, seed=seed)
+def test_least_connections_balances_websockets_not_the_messages_they_carry(layer, seed):
+    res = simulate(
+        BalancerScenario(layer=layer, strategy="least_connections", workload=WEBSOCKETS), until=20, seed=seed
+    )
     requests = WEBSOCKETS.arrivals(20, seed=seed)
     sockets = defaultdict(set)
     for r in res.records:
         if requests[r.request].websocket:
             sockets[r.backend].add(r.connection)
     counts = [len(sockets[b.name]) for b in res.backends]
-    shares = [b.share for b in res.backends]
     assert max(counts) - min(counts) <= 2
-    assert max(shares) / min(shares) > 1.3
+    assert max(shares(res)) / min(shares(res)) > 1.3
 
 
 @pytest.mark.claim("balancing.tls-is-paid-where-it-ends")

@@ -66,15 +66,19 @@ def test_new_instances_take_traffic_only_after_their_startup():
     assert res.instances == [(0.0, 5), (8.0, 6)]
 
 
-def test_at_l4_a_new_instance_gets_only_new_connections():
-    sockets = Workload.websocket_heavy(rate=250, share=0.9, websocket_rate=5.0)
+@pytest.mark.parametrize("protocol", ["http2", "websocket"])
+def test_a_new_instance_gets_only_new_pinned_connections(protocol):
+    long_lived = Workload(rate=250, long_rate=5.0, **{f"{protocol}_share": 0.9})
     shares = {}
     for layer in ("L4", "L7"):
-        res = simulate(BalancerScenario(layer=layer, workload=sockets, scaling=(Scale(at=5, to=6),)), until=15)
+        res = simulate(BalancerScenario(layer=layer, workload=long_lived, scaling=(Scale(at=5, to=6),)), until=15)
         after = [r for r in res.records if r.arrival >= 5 and r.outcome == "served"]
         shares[layer] = sum(1 for r in after if r.backend == "b5") / len(after)
-    assert shares["L7"] == pytest.approx(1 / 6, abs=0.01)
-    assert shares["L4"] < 1 / 12
+    assert shares["L4"] < 1 / 12  # L4 pins every connection: the newcomer waits for new ones
+    if protocol == "http2":
+        assert shares["L7"] == pytest.approx(1 / 6, abs=0.01)  # L7 balances each stream: a sixth at once
+    else:
+        assert shares["L7"] == shares["L4"]  # a WebSocket is pinned at L7 too
 
 
 def test_the_autoscaler_follows_the_hpa_rule_with_tolerance_and_bounds():

@@ -25,12 +25,33 @@ def test_the_mix_keeps_its_rate_and_its_websocket_share_on_average():
     assert share == pytest.approx(0.7, abs=0.05)
 
 
-def test_a_few_websockets_carry_most_of_the_traffic():
-    reqs = Workload.websocket_heavy(rate=300, share=0.8, websocket_rate=10).arrivals(until=20, seed=0)
-    per_connection = Counter(r.connection for r in reqs if r.websocket)
+@pytest.mark.parametrize("protocol", ["websocket", "http2"])
+def test_a_few_long_lived_connections_carry_most_of_the_traffic(protocol):
+    share = {"websocket_share": 0.8} if protocol == "websocket" else {"http2_share": 0.8}
+    reqs = Workload(rate=300, long_rate=10, **share).arrivals(until=20, seed=0)
+    per_connection = Counter(r.connection for r in reqs if r.protocol == protocol)
     top = sum(n for _, n in per_connection.most_common(5))
     assert len(per_connection) < 60
     assert top > 0.3 * sum(per_connection.values())
+    assert {r.protocol for r in reqs} == {"http1", protocol}
+
+
+def test_websockets_and_http2_mix_with_short_connections_in_their_shares():
+    reqs = Workload(rate=400, websocket_share=0.3, http2_share=0.5).arrivals(until=60, seed=4)
+    count = Counter(r.protocol for r in reqs)
+    assert count["websocket"] / len(reqs) == pytest.approx(0.3, abs=0.08)
+    assert count["http2"] / len(reqs) == pytest.approx(0.5, abs=0.08)
+    connections = {p: {r.connection for r in reqs if r.protocol == p} for p in count}
+    assert not connections["http1"] & connections["http2"] and not connections["http2"] & connections["websocket"]
+
+
+def test_methods_are_drawn_by_weight_and_only_some_are_idempotent():
+    reqs = Workload(rate=500, methods={"GET": 3, "POST": 1}).arrivals(until=20, seed=3)
+    assert Counter(r.method for r in reqs)["POST"] / len(reqs) == pytest.approx(0.25, abs=0.02)
+    assert {r.method for r in reqs if r.idempotent} == {"GET"}
+    plain = Workload(rate=500).arrivals(until=20, seed=3)
+    assert {r.method for r in plain} == {"GET"}
+    assert [r[:10] for r in plain] == [r[:10] for r in reqs]  # methods have their own stream: nothing else moves
 
 
 def test_keep_alive_connections_carry_several_requests_with_first_and_last_marked():
@@ -85,8 +106,10 @@ def test_silence_is_allowed_and_simulates_to_an_empty_run():
         (lambda: Workload(paths={"/a": 0}), "paths must have a weight above zero"),
         (lambda: Workload(service="fast"), "service must be a positive number .*Exponential"),
         (lambda: Workload(rate=1e6).arrivals(until=60), "more than the 1,000,000 this toy simulates"),
-        (lambda: Workload(websocket_share=1.0, websocket_rate=0.01, rate=3000).arrivals(60), "lower the rate"),
-        (lambda: Workload(websocket_rate=0), "websocket_rate must be a number from 0.01 to"),
+        (lambda: Workload(websocket_share=1.0, long_rate=0.01, rate=3000).arrivals(60), "lower the rate"),
+        (lambda: Workload(long_rate=0), "long_rate must be a number from 0.01 to"),
+        (lambda: Workload(websocket_share=0.5, http2_share=0.6), "websocket_share \\+ http2_share must be at most 1"),
+        (lambda: Workload(methods={"FETCH": 1}), "methods must be one of 'GET', 'HEAD'"),
     ],
 )
 def test_bad_workloads_are_refused_with_the_fix(make, message):

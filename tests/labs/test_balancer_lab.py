@@ -36,13 +36,20 @@ def test_every_control_starts_at_the_example_scenarios_default(lab):
     assert {name: w.value for name, w in lab.controls.items()} == defaults
 
 
-def test_the_default_shows_b0_dying_and_the_window_before_the_checks_notice(lab):
+def test_the_default_shows_b0_crashing_and_the_window_before_the_checks_notice(lab):
     res = lab.result.result
     (outage,) = res.outages
-    assert (outage.backend, outage.died, outage.recovered) == ("b0", 6.0, 14.0)
-    assert 0 < outage.detection <= 2.0 * 3 + 0.5  # interval * fall + timeout
+    assert (outage.backend, outage.died, outage.recovered, outage.kind) == ("b0", 6.0, 14.0, "crash")
+    assert 0 < outage.detection <= 2.0 * 3  # interval * fall: a crash refuses probes at once
     assert outage.sent_while_dead > 0
-    assert "out of rotation after" in lab.result.summary
+    assert "b0 crashed at 6 s, out of rotation after" in lab.result.summary
+
+
+def test_an_unreachable_backend_turns_the_failures_into_504s_that_make_clients_wait(lab):
+    view, _ = move(lab, failure="b0 unreachable 6 s to 14 s")
+    s = view.result.summary()
+    assert s.timed_out > 0 and s.failed == 0 and "timed out (504)" in view.summary
+    assert view.result.outages[0].detection == 2.0 * 2 + 0.5  # probes at 6, 8, 10 time out half a second later
 
 
 def test_one_step_of_the_rate_slider_changes_the_summary_and_the_picture(lab):
@@ -98,14 +105,32 @@ def test_a_slow_backend_stays_in_rotation_and_is_marked_with_a_dotted_ring(lab):
     assert any(p.get_linestyle() == ":" for p in rings)
 
 
-def test_l4_with_websockets_spreads_the_load_unevenly(lab):
-    l7, _ = move(lab, failure="none", websockets=0.9)
+def spread(view):
+    shares = [b.share for b in view.result.backends]
+    return max(shares) / min(shares)
+
+
+def test_l4_pins_http2_connections_where_l7_spreads_their_streams(lab):
+    l7, _ = move(lab, failure="none", http2=0.5)
+    l4, printed = move(lab, layer="L4")
+    assert spread(l4) > 1.5 > 1.1 > spread(l7)
+    assert "as L7 would" not in printed
+
+
+def test_websockets_are_pinned_at_both_layers_and_the_summary_says_so(lab):
+    l7, _ = move(lab, failure="none", websockets=0.5)
     l4, _ = move(lab, layer="L4")
-    spread = {
-        k: max(b.share for b in v.result.backends) / min(b.share for b in v.result.backends)
-        for k, v in (("L4", l4), ("L7", l7))
-    }
-    assert spread["L4"] > 1.5 > 1.1 > spread["L7"]
+    assert spread(l4) == spread(l7) > 1.3
+    assert "L4 balances as L7 would here: WebSockets are pinned at both layers" in l4.summary
+
+
+def test_a_control_that_cannot_matter_says_so(lab):
+    view, _ = move(lab, interval=0.0)
+    assert "fall and rise have no effect" in view.summary
+    view, _ = move(lab, interval=5.0, fall=5, failure="b0 unreachable 6 s to 14 s")
+    assert "slower than the outage" in view.summary
+    view, _ = move(lab, failure="none", interval=2.0, fall=3)
+    assert "health checks change nothing" in view.summary
 
 
 def test_every_choice_of_every_dropdown_runs_the_strategy_it_names(lab):
@@ -133,9 +158,9 @@ def test_weighted_round_robin_weighs_each_backend_by_its_speed(lab):
     [
         {"rate": 0},
         {"rate": 200, "backends": 1, "cv": 3.0, "interval": 0.5, "fall": 1, "rise": 5},
-        {"rate": 200, "backends": 8, "spread": 0.9, "websockets": 0.9, "layer": "L4"},
-        {"backends": 1, "failure": "b0 dies at 6 s", "interval": 5.0, "fall": 5},
-        {"rate": 5, "backends": 1, "interval": 0.0, "failure": "b0 dies at 6 s"},
+        {"rate": 200, "backends": 8, "spread": 0.9, "websockets": 0.5, "http2": 0.5, "layer": "L4"},
+        {"backends": 1, "failure": "b0 crashes at 6 s", "interval": 5.0, "fall": 5},
+        {"rate": 5, "backends": 1, "interval": 0.0, "failure": "b0 unreachable 6 s to 14 s"},
     ],
 )
 def test_slider_extremes_draw_a_picture_not_a_traceback(lab, values):
@@ -146,7 +171,7 @@ def test_slider_extremes_draw_a_picture_not_a_traceback(lab, values):
 
 
 def test_with_one_backend_dead_every_later_request_gets_503_once_detected():
-    view = balancer_view(backends=1, failure="b0 dies at 6 s")
+    view = balancer_view(backends=1, failure="b0 crashes at 6 s")
     detected = view.result.outages[0].marked_down
     later = [r for r in view.result.records if r.arrival > detected]
     assert later and {r.outcome for r in later} == {"rejected"}

@@ -1,5 +1,7 @@
 import matplotlib.pyplot as plt
 import pytest
+from matplotlib.colors import to_hex
+from matplotlib.text import Text
 
 from course.balancing import (
     BalancerScenario,
@@ -15,6 +17,8 @@ from course.balancing import (
 )
 from course.viz import status_colour, utilization_colour
 from course.viz.balancing import (
+    DPI,
+    MIN_FONT,
     STATE_STYLE,
     balancer_graph,
     balancer_layout,
@@ -29,7 +33,19 @@ from course.viz.hash_ring import NODE_MARKERS, draw_keys_moved, draw_ring
 
 @pytest.fixture(scope="module")
 def outage():
-    """Round robin at 90 % load with checks; b1 dies at 4 s and is back at 8 s."""
+    """Round robin at 90 % load with checks; b1 crashes at 4 s and is back at 8 s."""
+    sc = BalancerScenario(
+        backends=3,
+        workload=Workload(rate=216),
+        health=HealthCheck(interval=1.0, fall=2, timeout=0.5),
+        failures=(Outage("b1", at=4.0, until=8.0, kind="crash"),),
+    )
+    return simulate(sc, until=12)
+
+
+@pytest.fixture(scope="module")
+def silent():
+    """The same, but b1 becomes unreachable: its requests time out (504)."""
     sc = BalancerScenario(
         backends=3,
         workload=Workload(rate=216),
@@ -53,7 +69,14 @@ def test_edges_carry_each_backends_traffic_and_errors_are_dashed_in_their_status
     failed = g.edges["b1", "502"]
     assert failed["style"] == "dashed" and failed["colour"] == status_colour(502)
     assert failed["flow"] == sum(1 for r in outage.records if r.outcome == "failed")
-    assert all(d.get("style") == "dashed" for u, v, d in g.edges(data=True) if v in ("502", "503"))
+    assert all(d.get("style") == "dashed" for u, v, d in g.edges(data=True) if v in ("502", "503", "504"))
+
+
+def test_timed_out_requests_go_to_their_own_504_box_in_grey(silent):
+    g = balancer_graph(silent)
+    timed_out = g.edges["b1", "504"]
+    assert timed_out["colour"] == status_colour(504) and timed_out["style"] == "dashed"
+    assert timed_out["flow"] == silent.summary().timed_out > 0
 
 
 def test_backends_are_filled_by_utilization_and_the_dead_one_has_a_cross(outage):
@@ -80,25 +103,69 @@ def test_joined_and_slowed_backends_get_rings():
     scaled = simulate(BalancerScenario(backends=2, scaling=(Scale(at=2, to=3),), workload=Workload(rate=50)), until=4)
     rings = draw_balancer(scaled)["rings"]
     assert [r.get_linestyle() for r in rings] == ["--"]
-    slowed = simulate(BalancerScenario(backends=2, failures=(Slowdown("b0", at=1),), workload=Workload(rate=50)), until=4)
+    slowed = simulate(
+        BalancerScenario(backends=2, failures=(Slowdown("b0", at=1),), workload=Workload(rate=50)), until=4
+    )
     assert [r.get_linestyle() for r in draw_balancer(slowed)["rings"]] == [":"]
 
 
-def test_the_states_panel_draws_a_tick_for_every_request_sent_to_the_dead_backend(outage):
-    artists = draw_backend_states(outage)
+@pytest.mark.parametrize("run", ["outage", "silent"])
+def test_the_states_panel_ticks_every_request_sent_to_the_dead_backend_and_counts_them_off_the_bars(run, request):
+    res = request.getfixturevalue(run)
+    artists = draw_backend_states(res)
     ticks = [t for t in artists["ticks"] if hasattr(t, "get_xdata")]
-    assert sum(len(t.get_xdata()) for t in ticks) == outage.outages[0].sent_while_dead > 0
-    notes = [t.get_text() for t in artists["ticks"] if hasattr(t, "get_text")]
-    assert notes == [f"{outage.outages[0].sent_while_dead} sent while dead"]
+    assert sum(len(t.get_xdata()) for t in ticks) == res.outages[0].sent_while_dead > 0
+    written = [t.get_text() for t in artists["key"] if hasattr(t, "get_text")]
+    assert f"sent while dead: b1 {res.outages[0].sent_while_dead}" in written
+    for text in artists["key"]:  # the key sits above the axes: it never covers a backend's row
+        if hasattr(text, "get_position") and hasattr(text, "get_text"):
+            assert text.get_position()[1] > 1.0
     hatches = {bar.get_hatch() for bar in artists["bars"]}
     assert {STATE_STYLE["dead"][1], STATE_STYLE["down"][1]} <= hatches
 
 
-def test_outcomes_stack_served_failed_and_rejected_per_second(outage):
+def test_outcomes_stack_served_failed_rejected_and_timed_out_per_second(outage):
     ts = outage.timeseries(1.0)
     areas = draw_outcomes_over_time(ts)["areas"]
-    assert len(areas) == 3
-    assert [a.get_hatch() for a in areas][1:] == ["////", "xx"]  # 502 and 503 told apart without colour
+    assert len(areas) == 4
+    assert [a.get_hatch() for a in areas][1:] == ["////", "xx", ".."]  # 502, 503, 504 told apart without colour
+
+
+def test_a_colour_keeps_one_meaning_within_the_dashboard(outage):
+    _, artists = draw_balancer_dashboard(outage)
+    state_colours = {to_hex(bar.get_facecolor()[0]) for bar in artists["states"]["bars"]} - {"#ffffff"}
+    outcome_colours = {to_hex(a.get_facecolor()[0]) for a in artists["outcomes"]["areas"]}
+    assert outcome_colours == {to_hex(status_colour(s)) for s in (200, 502, 503, 504)}
+    assert not state_colours & outcome_colours  # dead is not 503's vermillion any more
+    lines = {to_hex(artists["latency"][p].get_color()) for p in ("p50", "p99")}
+    assert lines == {to_hex(status_colour(200))}  # latency of served requests: the served colour
+
+
+def test_every_text_reads_at_100_percent_zoom(outage):
+    runs = {"a": outage, "b": outage}
+    figures = [
+        draw_balancer_dashboard(outage)[0],
+        draw_strategy_tails(runs)[0],
+        draw_shares(runs)["a"][0].axes.figure,
+        draw_bins({"one": [0, 1, 2]})["one"][0].axes.figure,
+        draw_ring(ConsistentHashRing(["a", "b"], vnodes=3), ["k"])["points"][0].axes.figure,
+        draw_keys_moved([2, 3], [0.3, 0.25], [0.6, 0.7])["ring"].axes.figure,
+    ]
+    for fig in figures:
+        fig.canvas.draw()
+        assert fig.dpi == DPI and fig.get_figwidth() * fig.dpi <= 1000  # not shrunk to fit a notebook
+        sizes = [t.get_fontsize() for t in fig.findobj(Text) if t.get_text().strip() and t.get_visible()]
+        assert sizes and min(sizes) >= MIN_FONT  # 8 pt at 100 dpi: 11 px, above 8 pt on a 96 dpi screen
+
+
+def test_identical_runs_stay_visible_side_by_side(outage):
+    bars = draw_shares({"L4": outage, "L7": outage})
+    left = [b.get_x() for b in bars["L4"]]
+    right = [b.get_x() for b in bars["L7"]]
+    assert all(b > a for a, b in zip(left, right, strict=True))
+    assert bars["L4"][0].get_hatch() != bars["L7"][0].get_hatch()
+    legend = bars["L4"][0].axes.get_legend()
+    assert legend.get_bbox_to_anchor().y0 >= bars["L4"][0].axes.get_window_extent().y1 - 1  # above the bars
 
 
 def test_the_dashboard_has_a_graph_and_three_time_panels_sharing_the_clock(outage):
@@ -106,13 +173,16 @@ def test_the_dashboard_has_a_graph_and_three_time_panels_sharing_the_clock(outag
     assert len(fig.axes) == 4 and set(artists) == {"graph", "states", "outcomes", "latency"}
     assert fig.axes[3].get_xlim() == (0.0, outage.until)
     assert artists["latency"]["p99"].get_linestyle() == "--"
-    assert fig.dpi == 80
+    assert fig.dpi == DPI
 
 
-def test_an_empty_run_still_draws():
+def test_an_empty_run_still_draws_sane_axes():
     quiet = simulate(BalancerScenario(backends=2, workload=Workload(rate=0)), until=5)
     fig, _ = draw_balancer_dashboard(quiet)
     assert len(fig.axes) == 4
+    _, _, outcomes, latency = fig.axes
+    assert outcomes.get_ylim() == (0.0, 1.0) and latency.get_ylim() == (0.0, 50.0)
+    assert latency.get_xlim() == (0.0, 5.0)
 
 
 def test_the_ring_shows_every_point_and_the_moved_keys_large():
