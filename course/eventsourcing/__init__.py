@@ -58,7 +58,7 @@ from .scenario import CITIES, EventSourcingScenario
 from .shredding import KeyVault, Sealed
 from .simulation import MAX_RIDES, simulate
 from .snapshots import Snapshot, SnapshotStore
-from .store import MAX_STORED, ConcurrencyError, EventStore, RecordedEvent, compact
+from .store import MAX_STORED, ConcurrencyError, EventStore, RecordedEvent, compact_streams
 from .upcasting import UPCASTERS, Upcasters, ride_paid_v1_to_v2
 from .wallet import (
     WALLET,
@@ -135,7 +135,7 @@ __all__ = [
     "apply_ride",
     "apply_wallet",
     "city_dashboard",
-    "compact",
+    "compact_streams",
     "compare_dual_write_and_outbox",
     "decide_ride",
     "decide_wallet",

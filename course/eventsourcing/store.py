@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from ..sim import validate
 
-__all__ = ["MAX_STORED", "ConcurrencyError", "EventStore", "RecordedEvent", "compact"]
+__all__ = ["MAX_STORED", "ConcurrencyError", "EventStore", "RecordedEvent", "compact_streams"]
 
 MAX_STORED = validate.MAX_COUNT  # events one toy store holds at most (it keeps everything in memory)
 
@@ -178,7 +178,7 @@ class EventStore:
         return list(events)
 
 
-def compact(
+def compact_streams(
     recorded: list[RecordedEvent], key: Callable[[RecordedEvent], Hashable] | None = None
 ) -> list[RecordedEvent]:
     """Keep only the last event of each key (default: each stream), in position order, as log compaction does.
@@ -189,7 +189,7 @@ def compact(
     >>> store = EventStore()
     >>> for e in ["opened", "deposit 50", "withdraw 20"]:
     ...     _ = store.append("wallet-1", [e])
-    >>> [r.event for r in compact(store.read_all())]
+    >>> [r.event for r in compact_streams(store.read_all())]
     ['withdraw 20']
     """
     validate.instance("recorded", recorded, (list, tuple), example="store.read_all()")

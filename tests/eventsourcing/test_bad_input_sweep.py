@@ -73,7 +73,7 @@ from course.eventsourcing import (
     apply_ride,
     apply_wallet,
     city_dashboard,
-    compact,
+    compact_streams,
     compare_dual_write_and_outbox,
     decide_ride,
     decide_wallet,
@@ -266,7 +266,7 @@ STORE = [
         call=method(store_with_a_ride, "version"),
         name="EventStore.version",
     ),
-    Probe(compact, {"recorded": store_with_a_ride().read_all(), "key": None}, accepts={"key": {"None"}}),
+    Probe(compact_streams, {"recorded": store_with_a_ride().read_all(), "key": None}, accepts={"key": {"None"}}),
     record(RecordedEvent, {"stream": "s", "version": 1, "position": 1, "event": REQUESTED}),
     Probe(
         load,

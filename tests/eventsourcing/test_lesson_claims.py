@@ -31,7 +31,7 @@ from course.eventsourcing import (
     WalletOpened,
     Withdrawn,
     city_dashboard,
-    compact,
+    compact_streams,
     compare_dual_write_and_outbox,
     execute,
     load,
@@ -208,7 +208,7 @@ def test_forgetting_ana_makes_her_data_unreadable_everywhere_and_keeps_every_eve
 def test_a_compacted_ledger_replays_to_the_wrong_balance():
     wallets = ledger()
     compacted = EventStore()
-    for record in compact(wallets.read_all()):
+    for record in compact_streams(wallets.read_all()):
         compacted.append(record.stream, [record.event])
     assert wallet_at(wallets, "wallet-driver-2", 1e6).balance == 650
     assert wallet_at(compacted, "wallet-driver-2", 1e6).balance == -3000 and len(compacted) == 1

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from course.eventsourcing import MAX_STORED, ConcurrencyError, EventStore, RecordedEvent, compact
+from course.eventsourcing import MAX_STORED, ConcurrencyError, EventStore, RecordedEvent, compact_streams
 
 STREAMS = [f"s{i}" for i in range(8)]
 appends = st.lists(st.tuples(st.sampled_from(STREAMS), st.integers(min_value=0, max_value=4)), max_size=40)
@@ -108,7 +108,7 @@ def test_compaction_keeps_only_the_last_event_per_key_in_position_order():
     store = EventStore()
     for stream, event in [("a", 1), ("b", 1), ("a", 2), ("c", 1), ("b", 2)]:
         store.append(stream, [event])
-    kept = compact(store.read_all())
+    kept = compact_streams(store.read_all())
     assert [(r.stream, r.event) for r in kept] == [("a", 2), ("c", 1), ("b", 2)]
-    by_parity = compact(store.read_all(), key=lambda r: r.event % 2)
+    by_parity = compact_streams(store.read_all(), key=lambda r: r.event % 2)
     assert [(r.stream, r.event) for r in by_parity] == [("c", 1), ("b", 2)]
