@@ -34,6 +34,7 @@ STATUS_COLOURS = {
     429: OKABE_ITO["reddish purple"],
     502: OKABE_ITO["black"],
     503: OKABE_ITO["vermillion"],
+    504: OKABE_ITO["grey"],  # timed out: the caller gave up (404 shares grey; no lesson draws both)
 }
 
 UTILIZATION_CMAP: Colormap = mpl.colormaps["cividis"]  # perceptually even and colour-blind safe
