@@ -13,7 +13,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from ..streams import assign, rebalance_diff, tumbling_window
+from ..streams import assign, rebalance_diff, size_group, tumbling_window
 from .asks import call, calls
 from .registry import Check, question
 
@@ -35,7 +35,7 @@ def _same(expected: dict[str, list[int]]) -> Callable[[object], bool]:
     return same_owners
 
 
-ASSIGNORS = ("course.streams.assign", "course.streams.assigner_for", "course.streams.ConsumerGroup")
+ASSIGNORS = ("course.streams.assign", "course.streams.ConsumerGroup")
 
 
 @question("streams.range_assign", title="Implement Kafka's range assignor for one topic", off_limits=ASSIGNORS)
@@ -143,6 +143,9 @@ def rides_per_window(rides: list[tuple[float, str]], size: float) -> dict[tuple[
     off_limits=(
         "course.streams.tumbling_window",
         "course.streams.Tumbling",
+        "course.streams.sliding_windows",  # sliding windows whose slide is their size are tumbling windows
+        "course.streams.Sliding",
+        "course.streams.assigner_for",  # assigner_for("tumbling", size) is a Tumbling
         "course.streams.count_window",
         "course.streams.count_by_key",
     ),
@@ -180,37 +183,77 @@ def tumbling_counts(rng: random.Random):
     )
 
 
-def _plan(target: float, consumer_rate: float, partition_rate: float) -> tuple[int, int]:
-    consumers = math.ceil(target / consumer_rate)
-    return max(consumers, math.ceil(target / partition_rate)), consumers
+SIZING = ("course.streams.size_group", "course.streams.plan_load", "course.streams.plan_scenario")
 
 
-@question("streams.plan_capacity", title="Choose partitions and consumers for a target throughput")
+def _draw(rng: random.Random) -> tuple[int, int, int]:
+    """A random (target, consumer_rate, partition_rate): whole rides/s, as the lesson's numbers are."""
+    return rng.randint(1, 200) * 50, rng.choice([50, 80, 120, 250]), rng.choice([100, 300, 1000])
+
+
+def _behind_on_average(rng: random.Random) -> tuple[int, int, int]:
+    """A random case where ⌈target / consumer_rate⌉ consumers, enough on average, leave the busiest one behind.
+
+    About one draw in six is such a case, so the loop ends after a few draws.
+    """
+    while True:
+        case = _draw(rng)
+        if size_group(*case)[1] > math.ceil(case[0] / case[1]):
+            return case
+
+
+def _rule(target: int, consumer_rate: int, partition_rate: int) -> str:
+    """The sizing rule worked through for one case (whole numbers), for the hint of a random case.
+
+    >>> _rule(1000, 120, 100).split("; ")[1]
+    'one consumer keeps up with ⌊120 × 10 / 1000⌋ = 1 of them (100 rides/s each), so consumers = ⌈10/1⌉ = 10'
+    """
+    partitions, consumers = size_group(target, consumer_rate, partition_rate)
+    each = consumer_rate * partitions // target
+    return (
+        f"plan({target}, {consumer_rate}, {partition_rate}): partitions = max(⌈{target}/{partition_rate}⌉, "
+        f"⌈{target}/{consumer_rate}⌉) = {partitions} (for the writes, and a partition is read by one consumer at "
+        f"most); one consumer keeps up with ⌊{consumer_rate} × {partitions} / {target}⌋ = {each} of them "
+        f"({target / partitions:.4g} rides/s each), so consumers = ⌈{partitions}/{each}⌉ = {consumers}"
+    )
+
+
+@question("streams.plan_capacity", title="Choose partitions and consumers for a target throughput", off_limits=SIZING)
 def plan_capacity(rng: random.Random):
-    yield Check(
-        hint="1,000 rides/s with consumers of 300/s needs 4 consumers (3 would only do 900/s); a partition "
-        "takes 500/s, so 2 would do for writes, but 4 consumers need 4 partitions: (4, 4)",
-        ask=call(1000, 300, 500),
-        expect=(4, 4),
-    )
-    yield Check(
-        hint="a consumer with no partition does nothing, so partitions >= consumers; and writes need "
-        "target / partition_rate partitions: plan(1000, 500, 100) is (10, 2)",
-        ask=call(1000, 500, 100),
-        expect=(10, 2),
-    )
-    yield Check(
-        hint="round up, not down: 450 rides/s at 100/s per consumer needs 5 consumers",
-        ask=call(450, 100, 1000),
-        expect=(5, 5),
-    )
-    cases = [(rng.randint(1, 200) * 50, rng.choice([50, 80, 120, 250]), rng.choice([100, 300, 1000])) for _ in range(8)]
-    yield Check(
-        hint="on random targets your answer is not the smallest (partitions, consumers) that keeps up: consumers "
-        "= ceil(target / consumer_rate), partitions = max(consumers, ceil(target / partition_rate))",
-        ask=calls(cases),
-        expect=[_plan(t, c, p) for t, c, p in cases],
-    )
+    fixed = [
+        (
+            (1000, 300, 500),
+            "(1000, 300, 500): 4 consumers are needed anyway (3 do 900/s), and a partition is read by one "
+            "consumer of the group at most, so 4 partitions: (4, 4)",
+        ),
+        (
+            (1000, 500, 100),
+            "(1000, 500, 100): the writes need 10 partitions of 100/s; one consumer takes 5 of them (500/s), "
+            "so 2 consumers: (10, 2)",
+        ),
+        (
+            (450, 100, 1000),
+            "round up, not down: 450 rides/s at 100/s per consumer needs 5 partitions and 5 consumers",
+        ),
+        (
+            (1000, 120, 100),
+            "(1000, 120, 100): 9 consumers suffice on average, but 10 partitions over 9 give one consumer "
+            "2 partitions, 200 rides/s for its 120: it falls behind; expected (10, 10)",
+        ),
+    ]
+    for case, hint in fixed:
+        yield Check(hint=hint, ask=call(*case), expect=size_group(*case))
+    for case in [_draw(rng) for _ in range(8)]:
+        yield Check(hint=_rule(*case), ask=call(*case), expect=size_group(*case))
+    for case in [_behind_on_average(rng) for _ in range(2)]:
+        target, consumer_rate, _ = case
+        on_average = math.ceil(target / consumer_rate)
+        yield Check(
+            hint=f"{on_average} consumers suffice on average, but the busiest one owns ⌈P/C⌉ whole partitions: "
+            + _rule(*case),
+            ask=call(*case),
+            expect=size_group(*case),
+        )
 
 
 LEAVE_EXAMPLE: dict[str, Any] = {"partitions": 7, "before": ["c0", "c1", "c2"], "after": ["c1", "c2"]}
