@@ -10,19 +10,8 @@ True
 
 from .consumers import ATTEMPT_OUTCOMES, MAX_CONSUMERS, ConsumerPool, Faults
 from .dead_letter import DeadLetterQueue
-from .experiments import (
-    RETRY_POLICIES,
-    BurstComparison,
-    RetryRow,
-    SyncRow,
-    WorkerRow,
-    compare_retries,
-    failure_drill,
-    retry_row,
-    ride_burst,
-    sync_vs_queue,
-    worker_sweep,
-)
+from .dependency import BREAKER_STATES, Call, CircuitBreaker, Dependency, DependencyState
+from .experiments import BurstComparison, WorkerRow, ride_burst, worker_sweep
 from .message import (
     FINAL_STATES,
     MESSAGE_STATES,
@@ -34,14 +23,26 @@ from .message import (
     QueueEvent,
 )
 from .message_queue import MAX_PARTITIONS, ORDERINGS, WHEN_FULL, MessageQueue
+from .request_reply import (
+    Reply,
+    ReplyTimeSeries,
+    RequestReplyResults,
+    RequestReplySummary,
+    SyncRow,
+    request_reply,
+    sync_vs_queue,
+)
 from .results import LittlesLaw, QueueResults, QueueSummary, QueueTimeSeries
 from .retry import BACKOFFS, JITTERS, MAX_SCHEDULE, RetryPolicy, backoff_delays
 from .scenario import EXAMPLE_RETRIES, QueueScenario
 from .simulation import MAX_EVENTS, MAX_MESSAGES, QueueSimulation, simulate
+from .storm import BREAKER, PAYMENTS, RETRY_POLICIES, RetryRow, compare_retries, failure_drill, retry_row
 
 __all__ = [
     "ATTEMPT_OUTCOMES",
     "BACKOFFS",
+    "BREAKER",
+    "BREAKER_STATES",
     "EXAMPLE_RETRIES",
     "FINAL_STATES",
     "JITTERS",
@@ -52,14 +53,19 @@ __all__ = [
     "MAX_SCHEDULE",
     "MESSAGE_STATES",
     "ORDERINGS",
+    "PAYMENTS",
     "RETRY_POLICIES",
     "STATE_OUTCOMES",
     "WHEN_FULL",
     "BurstComparison",
+    "Call",
+    "CircuitBreaker",
     "ConsumerPool",
     "DeadLetter",
     "DeadLetterQueue",
     "Delivery",
+    "Dependency",
+    "DependencyState",
     "Faults",
     "LittlesLaw",
     "Message",
@@ -71,6 +77,10 @@ __all__ = [
     "QueueSimulation",
     "QueueSummary",
     "QueueTimeSeries",
+    "Reply",
+    "ReplyTimeSeries",
+    "RequestReplyResults",
+    "RequestReplySummary",
     "RetryPolicy",
     "RetryRow",
     "SyncRow",
@@ -78,6 +88,7 @@ __all__ = [
     "backoff_delays",
     "compare_retries",
     "failure_drill",
+    "request_reply",
     "retry_row",
     "ride_burst",
     "simulate",

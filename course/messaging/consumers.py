@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from course.sim import Distribution, Environment, as_distribution, stream, validate
 
+from .dependency import Breaker, Call, CircuitBreaker, Dependency, DependencyState
 from .message import Delivery, Message
 from .message_queue import MessageQueue
 
@@ -105,6 +106,18 @@ class Faults:
         object.__setattr__(self, "schedule", tuple(sorted(lookup.items())))  # hashable, so a lab can cache by it
         object.__setattr__(self, "_lookup", lookup)
 
+    def down(self, now: float) -> bool:
+        """True if the dependency is down at `now` (inside the `outage`): every call is refused.
+
+        >>> Faults(outage=(20, 30)).down(25.0), Faults(outage=(20, 30)).down(30.0)
+        (True, False)
+        """
+        validate.number("now", now, why="the simulated time")
+        return self._down(now)
+
+    def _down(self, now: float) -> bool:
+        return self.outage is not None and self.outage[0] <= now < self.outage[1]
+
     def outcome(self, message: int, attempt: int, now: float, u: float, poison: bool = False) -> str:
         """The outcome of `attempt` at a message (one of `ATTEMPT_OUTCOMES`), given a uniform draw `u` in [0, 1)."""
         validate.whole("message", message, why="a message id")
@@ -120,7 +133,7 @@ class Faults:
             return scheduled
         if poison or message in self.poison:
             return "poison" if self.detect_poison else "fail"
-        if self.outage is not None and self.outage[0] <= now < self.outage[1]:
+        if self._down(now):
             return "fail"
         if u < self.failure_rate:
             return "fail"
@@ -147,6 +160,12 @@ class ConsumerPool:
     An `idempotent` consumer records each message id with the message's effect, in one step,
     and skips a message whose id it has seen: at-least-once delivery then has exactly-once effects.
 
+    With a `dependency`, each attempt that gets past the consumer's own faults calls it first
+    (the attempt then takes the call's response time plus `processing`); a call that outlasts
+    the dependency's timeout fails the attempt at the timeout (nacked with reason "timed out"),
+    and an attempt during the `faults.outage` is refused fast (reason "refused"). A `breaker`
+    counts those failed calls and, while open, keeps every consumer from taking a message.
+
     Taught in lessons/03_queues.ipynb.
 
     >>> env = Environment()
@@ -170,6 +189,8 @@ class ConsumerPool:
         idempotent: bool = False,
         poll_interval: float = 0.0,
         restart: float = 0.0,
+        dependency: Dependency | None = None,
+        breaker: CircuitBreaker | None = None,
         seed: int = 0,
         name: str = "pool",
     ):
@@ -184,6 +205,10 @@ class ConsumerPool:
         validate.instance("idempotent", idempotent, bool, example="idempotent=True")
         validate.duration("poll_interval", poll_interval, why="seconds an idle consumer sleeps (0: long polling)")
         validate.duration("restart", restart, why="seconds a crashed consumer stays down")
+        if dependency is not None:
+            validate.instance("dependency", dependency, Dependency, example="dependency=Dependency(rate=100)")
+        if breaker is not None:
+            validate.instance("breaker", breaker, CircuitBreaker, example="breaker=CircuitBreaker(failures=5)")
         validate.seed(seed)
         validate.instance("name", name, str, example="name='workers'")
         self.env = env
@@ -199,6 +224,9 @@ class ConsumerPool:
         self.status = ["idle"] * consumers
         self.lanes: list[list[int] | None] = [self._lanes_of(c) for c in range(consumers)]
         self._read = [range(len(queue.lanes)) if lanes is None else lanes for lanes in self.lanes]
+        self.service = None if dependency is None else DependencyState(dependency)
+        self.breaker = None if breaker is None else Breaker(breaker, env, self.dispatch)
+        self.calls: list[Call] = []
         self.effects: dict[int, int] = {}
         self.duplicates = 0
         self.busy_time = 0.0
@@ -260,29 +288,59 @@ class ConsumerPool:
 
     def _take(self, c: int) -> bool:
         self.status[c] = "busy"  # before receive: receiving can admit a blocked message and wake the pool
+        breaker = self.breaker
+        permit = "call" if breaker is None else breaker.allows()
+        if permit is None:  # the breaker is open: leave the message in the queue
+            self.status[c] = "idle"
+            return False
         delivery = self.queue._hand_out(c, self._read[c])
         if delivery is None:
             self.status[c] = "idle"
+            if permit == "probe" and breaker is not None:
+                breaker.probing = False
             return False
         msg = self.queue.messages[delivery.message]
+        now = self.env.now
         duration = self.processing.sample(self.rng_processing)
-        outcome = self.faults._outcome(msg.id, delivery.attempt, self.env.now, self.rng_faults.random(), msg.poison)
-        if outcome in ("fail", "poison") and self.faults.fail_time is not None:
-            duration = self.faults.fail_time
+        faults = self.faults
+        outcome = faults._outcome(msg.id, delivery.attempt, now, self.rng_faults.random(), msg.poison)
+        if outcome in ("fail", "poison") and faults.fail_time is not None:
+            duration = faults.fail_time
         elif outcome == "slow":
-            duration = self.faults.slow_time
-        self.env.schedule(duration, self._finish, c, delivery, outcome, duration)
+            duration = faults.slow_time
+        call = ""  # how the call to the dependency went: "" (no call), "ok", "timed out" or "refused"
+        if outcome == "fail" and faults._down(now) and (self.service is not None or breaker is not None):
+            call = "refused"
+        elif outcome in ("ok", "slow", "crash") and self.service is not None:
+            response = self.service._call(now)
+            timeout = self.service.dependency.timeout
+            call = "ok" if response <= timeout else "timed out"
+            self.calls.append(Call(now, msg.id, c, delivery.attempt, response, call == "ok"))
+            if call == "ok":
+                duration += response
+            else:
+                outcome, duration = "fail", timeout
+        elif outcome in ("ok", "slow", "crash") and breaker is not None:
+            call = "ok"  # no dependency modelled: an attempt that got through counts as a good call
+        if call == "refused" and self.service is not None:
+            self.calls.append(Call(now, msg.id, c, delivery.attempt, duration, False))
+        self.env.schedule(duration, self._finish, c, delivery, outcome, duration, call, permit == "probe")
         return True
 
-    def _finish(self, c: int, delivery: Delivery, outcome: str, duration: float) -> None:
+    def _finish(self, c: int, delivery: Delivery, outcome: str, duration: float, call: str, probe: bool) -> None:
         self.busy_time += duration
         msg = self.queue.messages[delivery.message]
+        if self.breaker is not None:
+            if call:
+                self.breaker.record(call == "ok", probe)
+            elif probe:
+                self.breaker.release()
         if outcome in ("ok", "slow", "crash"):
             self._apply(c, msg)
         if outcome in ("ok", "slow"):
             self.queue.ack(delivery)
         elif outcome == "fail":
-            self.queue.nack(delivery)
+            self.queue.nack(delivery, reason=call if call in ("timed out", "refused") else "")
         elif outcome == "poison":
             self.queue.dead_letter(delivery, reason="poison")
         else:  # a crash after the work and before the ack: the visibility timeout brings the message back

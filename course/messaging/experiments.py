@@ -8,31 +8,18 @@ the scenario it runs. Every run is seeded and bounded.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
-from course.sim import Poisson, Results, Spike, percentile, run_pool, validate
+from course.sim import Results, Spike, run_pool, validate
 
-from .consumers import Faults, processing_time
+from .consumers import processing_time
 from .results import LittlesLaw, QueueResults
-from .retry import RetryPolicy
 from .scenario import QueueScenario
 from .simulation import simulate
 
-__all__ = [
-    "RETRY_POLICIES",
-    "BurstComparison",
-    "RetryRow",
-    "SyncRow",
-    "WorkerRow",
-    "compare_retries",
-    "failure_drill",
-    "retry_row",
-    "ride_burst",
-    "sync_vs_queue",
-    "worker_sweep",
-]
+__all__ = ["BurstComparison", "WorkerRow", "ride_burst", "worker_sweep"]
 
 
 def _scenario(scenario: object) -> QueueScenario:
@@ -78,6 +65,30 @@ class BurstComparison:
     def longest_wait(self) -> float:
         """The longest any request waited in the queue before a worker took it."""
         return max((r.wait for r in self.queued.records if not math.isnan(r.wait)), default=0.0)
+
+    @property
+    def peak_backlog(self) -> int:
+        """The most messages waiting in the queue at once (ready, not yet taken by a worker)."""
+        return max(ready for _, ready, *_ in self.queued.gauges)
+
+    @property
+    def drain_rate(self) -> float:
+        """Messages per second the backlog shrinks by once the burst is over: capacity minus the base arrivals.
+
+        Capacity is consumers / mean processing time; the base arrivals are the `Spike`'s `base`.
+        """
+        s = self.queued.scenario
+        capacity = s.consumers / processing_time(s.processing).mean
+        return capacity - float(s.source.base)  # type: ignore[union-attr]  # ride_burst checked it is a Spike
+
+    @property
+    def drain_time(self) -> float:
+        """Backlog / drain rate: how long the peak backlog takes to clear, the wait of the last message in line.
+
+        This is arithmetic for one transient (a backlog draining), not Little's law: Little's law
+        relates *long-run averages* (average number inside = arrival rate x average time inside).
+        """
+        return self.peak_backlog / self.drain_rate if self.drain_rate > 0 else math.inf
 
     @property
     def backlog_cleared(self) -> float:
@@ -143,6 +154,7 @@ def worker_sweep(
 
     `utilization` is the offered load: arrivals per second times the mean processing time, per worker.
 
+    >>> from course.sim import Poisson
     >>> uploads = QueueScenario(source=Poisson(rate=8), processing=0.4)
     >>> rows = worker_sweep(uploads, workers=(2, 4), until=60)
     >>> rows[0].backlog > 100, rows[1].backlog < 20
@@ -162,233 +174,3 @@ def worker_sweep(
         s = res.summary()
         rows.append(WorkerRow(n, arrivals * mean / n, s.throughput, s.unfinished, s.p99, res.littles_law()))
     return rows
-
-
-# -- 3. the 500 ms caution: a synchronous path through a queue -----------------------------------------------------
-
-
-class SyncRow(NamedTuple):
-    """Latency of a synchronous request at one arrival rate: called directly or sent through a queue."""
-
-    rate: float
-    utilization: float
-    direct_p50: float
-    direct_p99: float
-    queue_p50: float
-    queue_p99: float
-    budget: float
-
-    @property
-    def added_p50(self) -> float:
-        """What the queue adds to the median response."""
-        return self.queue_p50 - self.direct_p50
-
-    @property
-    def direct_ok(self) -> bool:
-        """True if the direct call's p99 fits the budget."""
-        return self.direct_p99 <= self.budget
-
-    @property
-    def queue_ok(self) -> bool:
-        """True if the queued path's p99 fits the budget."""
-        return self.queue_p99 <= self.budget
-
-
-def sync_vs_queue(
-    scenario: QueueScenario,
-    rates: Sequence[float] = (4.0, 12.0, 20.0, 28.0, 36.0),
-    *,
-    hop: float = 0.01,
-    budget: float = 0.5,
-    until: float,
-    seed: int = 0,
-) -> list[SyncRow]:
-    """Call `scenario`'s consumers directly, or send the same work through its queue, at each Poisson rate in `rates`.
-
-    The queued path adds a network `hop` to the broker for the request and one for the reply,
-    and whatever the scenario's consumers add (a `poll_interval` after finding the queue empty;
-    0 means long polling); the caller is assumed to get its reply the moment it lands. The work
-    and the queueing behind busy workers are the same on both paths (same seed, same times).
-    Taught in lessons/03_queues.ipynb.
-
-    >>> from course.sim import Exponential
-    >>> checkout = QueueScenario(processing=Exponential(rate=20), consumers=2, poll_interval=0.5)
-    >>> row = sync_vs_queue(checkout, rates=(4.0,), until=120)[0]
-    >>> row.direct_ok, row.queue_ok, row.added_p50 > 0.1
-    (True, False, True)
-    """
-    _scenario(scenario)
-    if scenario.consumers < 1:
-        raise ValueError("scenario must have at least 1 consumer (got consumers=0): someone has to do the work")
-    if isinstance(rates, (str, bytes)) or not isinstance(rates, Iterable):
-        raise ValueError(f"rates must be a list of requests per second, e.g. rates=(4, 12) (got {rates!r})")
-    speeds = [validate.rate("rates", r, positive=True, why="requests per second") for r in rates]
-    validate.duration("hop", hop, why="seconds one network hop to the broker takes")
-    validate.duration("budget", budget, positive=True, why="the seconds a caller may wait for its answer")
-    end = validate.until(until)
-    mean = processing_time(scenario.processing).mean
-    rows = []
-    for rate in speeds:
-        calls = run_pool(Poisson(rate), scenario.processing, scenario.consumers, until=end, seed=seed).records
-        direct = [r.latency for r in calls if r.status == "served"]
-        res = simulate(replace(scenario, source=Poisson(rate)), until=end, seed=seed)
-        queued = [r.latency + 2 * hop for r in res.records if r.status == "served"]  # request and reply: two hops
-        rows.append(
-            SyncRow(
-                rate=rate,
-                utilization=rate * mean / scenario.consumers,
-                direct_p50=percentile(direct, 50),
-                direct_p99=percentile(direct, 99),
-                queue_p50=percentile(queued, 50),
-                queue_p99=percentile(queued, 99),
-                budget=budget,
-            )
-        )
-    return rows
-
-
-# -- 4. failures: flaky consumers, an outage, a poison message, and retry policies ---------------------------------
-
-RETRY_POLICIES: dict[str, RetryPolicy] = {
-    "at once, forever": RetryPolicy(backoff="none", max_attempts=None),
-    "at once, 5 attempts": RetryPolicy(backoff="none", max_attempts=5),
-    "exponential, 8 attempts": RetryPolicy(backoff="exponential", base=0.5, cap=30.0, max_attempts=8),
-    "exponential + full jitter, 8 attempts": RetryPolicy(
-        backoff="exponential", base=0.5, cap=30.0, jitter="full", max_attempts=8
-    ),
-    "exponential + equal jitter, 8 attempts": RetryPolicy(
-        backoff="exponential", base=0.5, cap=30.0, jitter="equal", max_attempts=8
-    ),
-}
-
-
-def failure_drill(
-    retry: RetryPolicy | None = None,
-    *,
-    rate: float = 20.0,
-    burst: int = 200,
-    burst_at: float = 20.0,
-    consumers: int = 10,
-    processing: float = 0.05,
-    outage: tuple[float, float] | None = (20.0, 30.0),
-    failure_rate: float = 0.02,
-    poison: Iterable[int] = (5,),
-    fail_time: float = 0.01,
-    produce_for: float = 60.0,
-) -> QueueScenario:
-    """The lesson's failure drill as a scenario: flaky consumers, a downstream `outage`, a `burst` and `poison`.
-
-    Messages arrive at `rate` per second for `produce_for` seconds, plus `burst` more within
-    one second from `burst_at`; every attempt fails with probability `failure_rate`, and all of
-    them fail during `outage`. Failed attempts are fast (`fail_time`), so retrying at once
-    hammers the broken dependency; backoff spaces the attempts, jitter spreads the burst's
-    retries apart, and a maximum number of attempts sends the poison message to the dead-letter
-    queue instead of round forever. `retry` is the policy under test (default: `RetryPolicy()`).
-    Taught in lessons/03_queues.ipynb.
-
-    >>> drill = failure_drill(RetryPolicy(backoff="exponential", base=0.5, cap=30, max_attempts=8))
-    >>> [(d.message, d.reason) for d in simulate(drill, until=120).dead_letters]
-    [(5, 'max attempts')]
-    """
-    retry = RetryPolicy() if retry is None else retry
-    validate.instance("retry", retry, RetryPolicy, example="retry=RetryPolicy(backoff='exponential')")
-    validate.rate("rate", rate, why="messages per second")
-    validate.whole("burst", burst, why="extra messages within one second")
-    validate.duration("burst_at", burst_at, why="when the burst starts, in seconds")
-    validate.duration("processing", processing, positive=True, why="seconds of work per message")
-    return QueueScenario(
-        source=Spike(base=rate, peak=rate + burst, start=burst_at, duration=1.0),
-        processing=processing,
-        consumers=consumers,
-        retry=retry,
-        faults=Faults(failure_rate=failure_rate, outage=outage, poison=frozenset(_poison(poison)), fail_time=fail_time),
-        produce_for=produce_for,
-    )
-
-
-def _poison(poison: object) -> Iterable[int]:
-    if isinstance(poison, (str, bytes)) or not isinstance(poison, Iterable):
-        raise ValueError(f"poison must be a set of message ids, e.g. poison=(5,) (got {poison!r})")
-    return poison
-
-
-class RetryRow(NamedTuple):
-    """How one retry policy fared in the failure drill (peaks are deliveries per `bin` seconds)."""
-
-    name: str
-    produced: int
-    deliveries: int
-    peak_deliveries: int
-    recovery_peak: int
-    served: int
-    dead_lettered: int
-    poison_deliveries: int
-    p99: float
-    drained: bool
-
-    @property
-    def amplification(self) -> float:
-        """Deliveries per message produced: 1.0 means no retries at all."""
-        return self.deliveries / self.produced if self.produced else math.nan
-
-
-def retry_row(name: str, results: QueueResults, bin: float = 0.5) -> RetryRow:
-    """Sum up one run of a failure drill as a `RetryRow` (poison ids and the outage come from its scenario).
-
-    >>> res = simulate(failure_drill(RetryPolicy(backoff="exponential", base=0.5, cap=30, max_attempts=8)), until=120)
-    >>> row = retry_row("exponential", res)
-    >>> row.dead_lettered, row.poison_deliveries, row.drained
-    (1, 8, True)
-    """
-    validate.instance("name", name, str, example="name='exponential'")
-    validate.instance("results", results, QueueResults, example="results=simulate(failure_drill(), until=120)")
-    s = results.summary()
-    ts = results.timeseries(bin=bin)
-    faults = results.scenario.faults
-    after = [n for t, n in zip(ts.t, ts.deliveries, strict=True) if faults.outage is None or t >= faults.outage[1]]
-    return RetryRow(
-        name=name,
-        produced=s.produced,
-        deliveries=s.deliveries,
-        peak_deliveries=max(ts.deliveries),
-        recovery_peak=max(after, default=0),
-        served=s.served,
-        dead_lettered=s.dead_lettered,
-        poison_deliveries=sum(r.deliveries for r in results.records if r.id in faults.poison),
-        p99=s.p99,
-        drained=results.drained,
-    )
-
-
-def compare_retries(
-    scenario: QueueScenario,
-    policies: Mapping[str, RetryPolicy] | None = None,
-    *,
-    until: float,
-    seed: int = 0,
-    bin: float = 0.5,
-) -> list[RetryRow]:
-    """Run `scenario` under each named retry policy (default `RETRY_POLICIES`); one `RetryRow` each.
-
-    `peak_deliveries` is the most deliveries in any `bin` seconds: the load the consumers put on
-    the dependency; `recovery_peak` is the same from the end of the outage on, when synchronized
-    retries hit a service that has just come back.
-
-    >>> drill = failure_drill(consumers=4, burst=50, produce_for=35)
-    >>> at_once = RetryPolicy(backoff="none", max_attempts=50)
-    >>> policies = {"at once": at_once, "backoff": RetryPolicy(base=0.5, max_attempts=8)}
-    >>> at_once, backoff = compare_retries(drill, policies, until=65)
-    >>> at_once.peak_deliveries > 2 * backoff.peak_deliveries, at_once.dead_lettered > 50, backoff.dead_lettered
-    (True, True, 1)
-    """
-    _scenario(scenario)
-    validate.number("bin", bin, positive=True, why="the width of one time bin, in simulated seconds")
-    chosen = RETRY_POLICIES if policies is None else policies
-    if not isinstance(chosen, Mapping):
-        raise ValueError(f"policies must map names to RetryPolicy objects, or be None (got {policies!r})")
-    for name, policy in chosen.items():
-        validate.instance("policies", policy, RetryPolicy, example=f"policies={{{name!r}: RetryPolicy()}}")
-    return [
-        retry_row(name, simulate(replace(scenario, retry=policy), until=until, seed=seed), bin)
-        for name, policy in chosen.items()
-    ]

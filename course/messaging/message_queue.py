@@ -268,10 +268,11 @@ class MessageQueue:
         self._admit_blocked()
         return True
 
-    def nack(self, delivery: Delivery, delay: float | None = None) -> bool:
+    def nack(self, delivery: Delivery, delay: float | None = None, reason: str = "") -> bool:
         """Failed: retry after `delay` seconds (default: the retry policy's backoff), or dead-letter if out of attempts.
 
-        Both arguments are checked before anything changes, so a bad call leaves the message as it was.
+        Every argument is checked before anything changes, so a bad call leaves the message as it was.
+        `reason` (e.g. "timed out") is kept on the "fail" event.
 
         >>> q = MessageQueue(Environment())
         >>> q.send()
@@ -287,10 +288,11 @@ class MessageQueue:
         _delivery(delivery)
         if delay is not None:
             delay = validate.duration("delay", delay, why="seconds before the message is visible again")
+        validate.instance("reason", reason, str, example='reason="timed out"')
         msg = self._current(delivery, "nack")
         if msg is None:
             return False
-        self._log("fail", msg, delivery.consumer)
+        self._log("fail", msg, delivery.consumer, detail=reason)
         self._retry(msg, delay)
         return True
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from course.sim import Flow, RunResults, SummaryBase, format_duration, per_second, percentiles, seconds, share, validate
 
+from .dependency import Call
 from .message import DeadLetter, MessageRecord, QueueEvent
 from .scenario import QueueScenario
 
@@ -56,6 +58,10 @@ class QueueSummary(SummaryBase):
     p99: float = seconds("p99 latency")
     throughput: float = per_second()
     utilization: float = share()
+    notes: tuple[str, ...] = ()
+
+    def _items(self) -> Iterable[tuple[str, str, str]]:
+        return (item for item in super()._items() if item[0] != "notes")  # notes are words, not numbers
 
     @property
     def accounted(self) -> bool:
@@ -72,12 +78,27 @@ class QueueSummary(SummaryBase):
             f"at most {self.max_depth:,} messages waiting at once; consumers busy {self.utilization:.0%} of the time.",
         ]
         accepted = self.produced - self.rejected - self.held
+        last = []
         if self.deliveries > accepted or self.duplicates:
-            out.append(
+            last.append(
                 f"{self.deliveries:,} deliveries for {accepted:,} accepted messages; {self.duplicates:,} redeliveries "
                 f"of work already done, {self.duplicate_effects:,} of them applied twice."
             )
+        if last or self.notes:
+            out.append(" ".join([*last, *self.notes]))
         return out
+
+
+def _notes(scenario: QueueScenario) -> tuple[str, ...]:
+    """Plain sentences about settings that cannot matter in this scenario (a lab control moved to no effect)."""
+    notes = []
+    if scenario.consumers == 0:
+        notes.append("No consumers: processing, failures, retries and the visibility timeout have no effect.")
+    elif scenario.retry.max_attempts == 1 and scenario.retry.backoff != "none":
+        notes.append("One attempt per message: the retry backoff has no effect.")
+    if scenario.capacity is None and scenario.when_full != "reject":
+        notes.append(f"No capacity limit: when_full={scenario.when_full!r} has no effect.")
+    return tuple(notes)
 
 
 @dataclass(frozen=True)
@@ -153,6 +174,8 @@ class QueueResults(RunResults):
         drained: bool,
         duplicates: int,
         busy_time: float = 0.0,
+        calls: list[Call] | None = None,
+        breaker_log: list[tuple[float, str]] | None = None,
     ):
         validate.instance("scenario", scenario, QueueScenario, example="scenario=QueueScenario()")
         for name, value in (
@@ -177,6 +200,10 @@ class QueueResults(RunResults):
         self.drained = drained
         self.duplicates = duplicates
         self.busy_time = busy_time
+        self.calls = [] if calls is None else validate.instance("calls", calls, list, example="calls=[]")
+        self.breaker_log = (
+            [] if breaker_log is None else validate.instance("breaker_log", breaker_log, list, example="[]")
+        )
 
     @property
     def consumers(self) -> int:
@@ -205,6 +232,7 @@ class QueueResults(RunResults):
             duplicates=self.duplicates,
             duplicate_effects=sum(max(0, r.effects - 1) for r in self.records),
             max_depth=max(row[1] for row in self.gauges),
+            notes=_notes(self.scenario),
             p50=p50,
             p95=p95,
             p99=p99,

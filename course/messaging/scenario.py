@@ -9,6 +9,7 @@ from typing import Any
 from course.sim import Distribution, Environment, Exponential, Poisson, Source, Spike, validate
 
 from .consumers import ConsumerPool, Faults, processing_time
+from .dependency import CircuitBreaker, Dependency
 from .message import Message
 from .message_queue import WHEN_FULL, MessageQueue
 from .retry import RetryPolicy
@@ -41,7 +42,8 @@ class QueueScenario:
     rejected offers it again after the `resend` policy's delay (None: it gives up at once). The
     other fields configure `MessageQueue` (capacity, when_full, ordering, partitions,
     visibility_timeout, retry) and `ConsumerPool` (consumers, processing, faults, idempotent,
-    poll_interval, restart). The run's seed is not part of the system: it goes to `simulate`.
+    poll_interval, restart, and the `dependency` each attempt calls, guarded by a `breaker`).
+    The run's seed is not part of the system: it goes to `simulate`.
     Taught in lessons/03_queues.ipynb.
 
     >>> QueueScenario(source=Poisson(rate=20), consumers=4, capacity=100)
@@ -68,6 +70,8 @@ class QueueScenario:
     idempotent: bool = False
     poll_interval: float = 0.0
     restart: float = 0.0
+    dependency: Dependency | None = None
+    breaker: CircuitBreaker | None = None
     produce_for: float | None = None
 
     def __post_init__(self):
@@ -132,6 +136,8 @@ class QueueScenario:
             idempotent=self.idempotent,
             poll_interval=self.poll_interval,
             restart=self.restart,
+            dependency=self.dependency,
+            breaker=self.breaker,
             seed=seed,
         )
 

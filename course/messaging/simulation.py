@@ -134,6 +134,8 @@ class QueueSimulation:
             drained=self.settled,
             duplicates=self.pool.duplicates,
             busy_time=self.pool.busy_time,
+            calls=list(self.pool.calls),
+            breaker_log=[] if self.pool.breaker is None else list(self.pool.breaker.log),
         )
 
 

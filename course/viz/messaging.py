@@ -1,14 +1,17 @@
-"""Pictures of queue runs: the system as a flow graph, and depth, latency and losses over time.
+"""Pictures of queue runs: the system as a flow graph, and where the messages are and how long they take, over time.
 
 The graph follows the shared conventions of `course.viz.graph` (edge width = messages, dashed =
-messages lost, consumer fill = utilization); every chart names its series in a legend and tells
-them apart by line style or marker as well as colour. Taught in lessons/03_queues.ipynb.
+messages lost, consumer fill = utilization); every chart names its series in a legend above the
+data and tells them apart by line style or marker as well as colour. One colour, one meaning in
+a figure: blue queued, sky blue waiting to retry, reddish purple held at the producers,
+vermillion lost, orange dead-lettered, bluish green acked, black latency. Every text is at least
+8 pt at the figure's 100 dpi. The comparison charts of the lesson are in `course.viz.messaging_compare`.
+Taught in lessons/03_queues.ipynb.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -17,31 +20,41 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from ..messaging import BurstComparison, QueueResults, QueueTimeSeries, SyncRow, WorkerRow
+from ..messaging import QueueResults, QueueTimeSeries
 from ..sim import Spike, validate
 from .graph import Position, draw_flow_graph, layered_layout
 from .palette import OKABE_ITO
 
 __all__ = [
+    "COLOURS",
+    "DPI",
+    "FONT",
     "consumer_utilization",
-    "draw_burst_comparison",
     "draw_messages_over_time",
     "draw_queue",
     "draw_queue_dashboard",
     "draw_queue_latency",
-    "draw_retry_storm",
-    "draw_sync_vs_queue",
-    "draw_worker_sweep",
     "queue_graph",
     "queue_layout",
 ]
 
-LOST = OKABE_ITO["vermillion"]
-RETRY, DEAD, ACKED = OKABE_ITO["sky blue"], OKABE_ITO["orange"], OKABE_ITO["bluish green"]
-LEGEND = "edge width = messages · dashed = lost · consumer fill = utilization (dark idle → yellow saturated)"
+DPI = 100  # every figure of lesson 3: with FONT, text is at least 8 pt as displayed
+FONT = 8  # points: the smallest text in these pictures
+COLOURS = {
+    "queued": OKABE_ITO["blue"],
+    "retrying": OKABE_ITO["sky blue"],
+    "held": OKABE_ITO["reddish purple"],
+    "lost": OKABE_ITO["vermillion"],
+    "dlq": OKABE_ITO["orange"],
+    "acked": OKABE_ITO["bluish green"],
+    "latency": OKABE_ITO["black"],
+    "reference": OKABE_ITO["grey"],
+}
+LOST, RETRY, DEAD, ACKED = COLOURS["lost"], COLOURS["retrying"], COLOURS["dlq"], COLOURS["acked"]
+LEGEND = "edge width = messages · dashed = lost · consumer fill = utilization (dark idle → yellow busy)"
 WIDTH = 2.3  # the graph's columns: producers, queue (or partitions), consumers, acked / DLQ
-NODE_RADIUS = 0.11
-BELOW = -0.3  # the row under the columns: rejected messages and the retry loop
+NODE_RADIUS = 0.15
+BELOW = -0.35  # the row under the columns: rejected messages and the retry loop
 
 
 def _results(results: object) -> QueueResults:
@@ -186,25 +199,39 @@ def draw_queue(results: QueueResults, ax: Axes | None = None) -> dict[str, Any]:
 
     >>> from course.messaging import QueueScenario, simulate
     >>> artists = draw_queue(simulate(QueueScenario(consumers=3), until=5))
-    >>> len(artists["nodes"].get_paths())
-    8
+    >>> len(artists["nodes"].get_paths()), min(t.get_fontsize() for t in artists["labels"].values())
+    (8, 8.0)
     >>> plt.close("all")
     """
     results, ax = _results(results), _ax(ax)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3.4), dpi=DPI)
     g = queue_graph(results)
     pos = queue_layout(g)
     artists = draw_flow_graph(g, pos, ax=ax, max_width=7.0, node_radius=NODE_RADIUS)
-    axes = artists["nodes"].axes
+    for text in [*artists["labels"].values(), *artists["edge_labels"]]:
+        text.set_fontsize(FONT)
     top = max(y for _, y in pos.values())
-    axes.text(-0.12, BELOW - 0.2, LEGEND, fontsize=7, color=OKABE_ITO["grey"])
-    axes.set_xlim(-0.15, WIDTH + 0.15)
-    axes.set_ylim(BELOW - 0.25, top + 0.15)
+    artists["legend"] = ax.text(
+        WIDTH / 2, BELOW - NODE_RADIUS - 0.08, LEGEND.replace(" · consumer", "\nconsumer"), fontsize=FONT,
+        color=OKABE_ITO["black"], ha="center", va="top",
+    )  # fmt: skip
+    ax.set_xlim(-0.2, WIDTH + 0.2)
+    ax.set_ylim(BELOW - NODE_RADIUS - 0.4, top + NODE_RADIUS + 0.05)
     return artists
 
 
 def _shade(ax: Axes, span: tuple[float, float] | None, label: str) -> None:
     if span is not None:
-        ax.axvspan(*span, color="#eeeeee", zorder=0, label=label)
+        ax.axvspan(*span, color="#e8e8e8", zorder=0, label=label)
+
+
+def _legend_above(ax: Axes, ncol: int) -> None:
+    """The legend in one row above the axes: it never covers the data."""
+    ax.legend(
+        loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=ncol, fontsize=FONT, frameon=False, borderaxespad=0.2,
+        handlelength=2.2, columnspacing=1.0, handletextpad=0.4,
+    )  # fmt: skip
 
 
 def draw_messages_over_time(
@@ -213,39 +240,61 @@ def draw_messages_over_time(
     capacity: int | None = None,
     span: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
-    """Where the messages are over time: in the queue (ready, or delayed by a backoff), held back at the
+    """Where the messages are over time: queued (ready), waiting out a retry backoff, held back at the
     producers by a full queue, lost so far, and in the DLQ.
 
-    The queue and producer lines are time averages per bin; "lost" counts the messages rejected
-    for good since the start; the DLQ line is its size at each bin's end. Dashed black: the
-    queue's capacity.
+    Queued and retrying are stacked areas (retrying on top), time averages per bin; the held line
+    is a time average too; "lost" counts the messages rejected for good since the start; the DLQ
+    line is its size at each bin's end (both legend entries give the count at the end). A series
+    that stays at 0 says "(none)" in the legend, as it may be hidden under another line. Dashed
+    grey: the queue's capacity.
+
+    >>> from course.messaging import QueueScenario, simulate
+    >>> artists = draw_messages_over_time(simulate(QueueScenario(), until=10).timeseries(1.0))
+    >>> [text.get_text() for text in plt.gca().get_legend().get_texts()]
+    ['queued', '+ waiting to retry (none)', 'held (none)', 'lost (none)', 'DLQ (none)']
+    >>> plt.close("all")
     """
     ts, ax, span = _ts(ts), _ax(ax), _span(span)
     if capacity is not None:
         validate.whole("capacity", capacity, minimum=1, why="the queue's capacity line (None: no line)")
     if ax is None:
-        _, ax = plt.subplots(figsize=(5, 2.2))
+        _, ax = plt.subplots(figsize=(5, 2.4), dpi=DPI)
     _shade(ax, span, "_burst")
     waiting = [a + b for a, b in zip(ts.depth, ts.delayed, strict=True)]
     lost, total = [], 0
     for n in ts.rejected:
         total += n
         lost.append(total)
-    artists = {
-        "ready": ax.step(ts.t, ts.depth, where="post", color=OKABE_ITO["blue"], label="queued")[0],
-        "waiting": ax.step(ts.t, waiting, where="post", color=RETRY, linestyle=":", label="+ retrying")[0],
-        "held": ax.step(ts.t, ts.at_producer, where="post", color=OKABE_ITO["reddish purple"], linestyle="-.",
-                        label="held")[0],
-        "lost": ax.step(ts.t, lost, where="post", color=LOST, linestyle="--", label="lost")[0],
-        "dlq": ax.step(ts.t, ts.dlq, where="post", color=DEAD, marker="o", markersize=2.5, label="DLQ")[0],
+
+    def named(label: str, values: list[float] | list[int], total: int | None = None) -> str:
+        if not any(values):
+            return f"{label} (none)"
+        return label if total is None else f"{label} ({total})"
+
+    every = max(1, len(ts.t) // 12)  # sparse markers, each series starting elsewhere: coinciding lines stay visible
+    artists: dict[str, Any] = {
+        "ready": ax.fill_between(ts.t, ts.depth, step="post", color=COLOURS["queued"], alpha=0.55, linewidth=0,
+                                 label=named("queued", ts.depth)),
+        "waiting": ax.fill_between(ts.t, ts.depth, waiting, step="post", color=COLOURS["retrying"], alpha=0.7,
+                                   hatch="///", linewidth=0, label=named("+ waiting to retry", ts.delayed)),
+        "held": ax.step(ts.t, ts.at_producer, where="post", color=COLOURS["held"], linestyle="-.", marker="^",
+                        markersize=4, markevery=(0, every), label=named("held", ts.at_producer))[0],
+        "lost": ax.step(ts.t, lost, where="post", color=COLOURS["lost"], linestyle="--", marker="x", markersize=4,
+                        markevery=(every // 3, every), label=named("lost", lost, total))[0],
+        "dlq": ax.step(ts.t, ts.dlq, where="post", color=COLOURS["dlq"], linestyle=":", marker="o", markersize=3,
+                       markevery=(2 * every // 3, every), label=named("DLQ", ts.dlq, ts.dlq[-1] if ts.dlq else 0))[0],
     }  # fmt: skip
     if capacity is not None:
-        ax.axhline(capacity, color="black", linestyle="--", linewidth=0.8, label="capacity")
+        artists["capacity"] = ax.axhline(
+            capacity, color=COLOURS["reference"], linestyle="--", linewidth=1.0, label=f"capacity {capacity}"
+        )
     top = max([*waiting, *ts.at_producer, *lost, *ts.dlq], default=0.0)
-    ax.set_ylim(0, max(10.0, 1.4 * top, 1.4 * (capacity or 0)))
-    ax.yaxis.set_major_locator(MaxNLocator(4))
-    ax.set_ylabel("messages")
-    ax.legend(loc="upper right", fontsize=7, ncol=6, handlelength=1.5, columnspacing=0.8)
+    ax.set_ylim(0, max(10.0, 1.1 * top, 1.15 * (capacity or 0)))
+    ax.yaxis.set_major_locator(MaxNLocator(4, integer=True))
+    ax.tick_params(labelsize=FONT)
+    ax.set_ylabel("messages", fontsize=FONT)
+    _legend_above(ax, ncol=3)
     ax.grid(alpha=0.3)
     return artists
 
@@ -256,17 +305,21 @@ def draw_queue_latency(
     """p50 and p99 latency (production to ack) of the messages acked in each time bin, in seconds."""
     ts, ax, span = _ts(ts), _ax(ax), _span(span)
     if ax is None:
-        _, ax = plt.subplots(figsize=(5, 2.2))
+        _, ax = plt.subplots(figsize=(5, 2.4), dpi=DPI)
     _shade(ax, span, "_burst")
-    p50 = ax.plot(ts.t, ts.p50, color=OKABE_ITO["blue"], marker=".", label="p50")[0]
-    p99 = ax.plot(ts.t, ts.p99, color=OKABE_ITO["vermillion"], linestyle="--", marker=".", label="p99")[0]
+    colour = COLOURS["latency"]
+    p50 = ax.plot(ts.t, ts.p50, color=colour, marker=".", markersize=4, linewidth=1.2, label="p50")[0]
+    p99 = ax.plot(ts.t, ts.p99, color=colour, linestyle="--", marker="^", markersize=3, linewidth=1.0,
+                  label="p99")[0]  # fmt: skip
     finite = [x for x in ts.p99 if not math.isnan(x)]
     if not finite:
-        ax.text(0.5, 0.5, "no message acked", transform=ax.transAxes, ha="center", color=OKABE_ITO["grey"])
-    ax.set_ylim(0, max(1.0, 1.3 * max(finite, default=0.0)))
+        ax.text(0.5, 0.5, "no message acked", transform=ax.transAxes, ha="center", fontsize=FONT,
+                color=OKABE_ITO["black"])  # fmt: skip
+    ax.set_ylim(0, max(1.0, 1.15 * max(finite, default=0.0)))
     ax.yaxis.set_major_locator(MaxNLocator(4))
-    ax.set_ylabel("latency (s)")
-    ax.legend(loc="upper right", fontsize=7, ncol=2)
+    ax.tick_params(labelsize=FONT)
+    ax.set_ylabel("latency (s)", fontsize=FONT)
+    _legend_above(ax, ncol=2)
     ax.grid(alpha=0.3)
     return {"p50": p50, "p99": p99}
 
@@ -292,8 +345,10 @@ def draw_queue_dashboard(
     span = _burst(results) if span is None else _span(span)
     end = results.until if xmax is None else validate.duration("xmax", xmax, positive=True, why="the time axis' end")
     ts = results.timeseries(bin)
-    fig = plt.figure(figsize=(11, 4.4), dpi=80)
-    grid = fig.add_gridspec(2, 2, width_ratios=[1.1, 1], left=0.01, right=0.98, top=0.98, bottom=0.11, hspace=0.08)
+    fig = plt.figure(figsize=(10, 4.6), dpi=DPI)
+    grid = fig.add_gridspec(
+        2, 2, width_ratios=[1.0, 1.05], left=0.01, right=0.985, top=0.9, bottom=0.11, hspace=0.42, wspace=0.1
+    )
     graph_ax = fig.add_subplot(grid[:, 0])
     count_ax = fig.add_subplot(grid[0, 1])
     latency_ax = fig.add_subplot(grid[1, 1], sharex=count_ax)
@@ -304,145 +359,5 @@ def draw_queue_dashboard(
     }
     count_ax.set_xlim(0.0, max(end, float(bin)))
     count_ax.tick_params(labelbottom=False)
-    latency_ax.set_xlabel("time (s)" + (" · grey band: the burst" if span else ""))
-    return fig, artists
-
-
-def draw_burst_comparison(cmp: BurstComparison, bin: float = 2.0) -> tuple[Figure, dict[str, Any]]:
-    """The same burst without and with a queue: requests rejected, the queue's backlog, and p99 latency over time.
-
-    `cmp` is a `course.messaging.BurstComparison`; the time axis spans the burst and the backlog's drain.
-    """
-    validate.instance("cmp", cmp, BurstComparison, example="cmp=ride_burst(scenario, until=240)")
-    fig, (lost_ax, depth_ax, lat_ax) = plt.subplots(3, 1, figsize=(9, 5.2), dpi=80, sharex=True)
-    direct, queued = cmp.direct.timeseries(bin), cmp.queued.timeseries(bin)
-    n = min(len(direct.t), len(queued.t))
-    t = direct.t[:n]
-    lost = lost_ax.bar(t, direct.rejected[:n], width=bin, align="edge", color=LOST, hatch="//",
-                       label="no queue: rejected")  # fmt: skip
-    kept = lost_ax.step(t, queued.rejected[:n], where="post", color=OKABE_ITO["blue"], marker="o", markersize=3,
-                        label="queue: rejected")[0]  # fmt: skip
-    lost_ax.set_ylabel(f"rejected per {bin:g} s")
-    depth = depth_ax.step(t, queued.depth[:n], where="post", color=OKABE_ITO["blue"], label="queue: waiting")[0]
-    depth_ax.set_ylabel("backlog")
-    d99 = lat_ax.plot(t, direct.p99[:n], color=OKABE_ITO["black"], linestyle=":", marker="x", label="no queue: p99")[0]
-    q99 = lat_ax.plot(t, queued.p99[:n], color=OKABE_ITO["vermillion"], linestyle="--", marker=".",
-                      label="queue: p99")[0]  # fmt: skip
-    lat_ax.set_ylabel("latency (s)")
-    lat_ax.set_xlabel("time (s) · grey band: the burst")
-    for ax in (lost_ax, depth_ax, lat_ax):
-        ax.axvspan(cmp.burst_start, cmp.burst_end, color="#eeeeee", zorder=0)
-        ax.grid(alpha=0.3)
-        ax.legend(loc="upper right", fontsize=7)
-    lat_ax.set_ylim(bottom=0)
-    lat_ax.set_xlim(max(0.0, cmp.burst_start - 30), min(t[-1] + bin, cmp.backlog_cleared + 30))
-    fig.tight_layout(h_pad=0.4)
-    return fig, {"rejected": lost, "queue_rejected": kept, "depth": depth, "direct_p99": d99, "queue_p99": q99}
-
-
-def _rows(name: str, rows: object, kind: type) -> list[Any]:
-    if isinstance(rows, (str, bytes)) or not isinstance(rows, Sequence) or not rows:
-        raise ValueError(f"{name} must be a non-empty list of {kind.__name__}s (got {rows!r})")
-    for row in rows:
-        validate.instance(name, row, kind)
-    return list(rows)
-
-
-def draw_worker_sweep(rows: Sequence[WorkerRow], rate: float) -> tuple[Figure, dict[str, Any]]:
-    """Throughput (left) and the backlog left at the end (right) against the number of workers.
-
-    `rows` are `course.messaging.WorkerRow`s; `rate` is the upload rate, drawn as a dashed line.
-    """
-    rows = _rows("rows", rows, WorkerRow)
-    rate = validate.rate("rate", rate, positive=True, why="arrivals per second, drawn as a dashed line")
-    fig, (tp_ax, bl_ax) = plt.subplots(1, 2, figsize=(9, 2.8), dpi=80)
-    workers = [r.workers for r in rows]
-    tp = tp_ax.plot(workers, [r.throughput for r in rows], marker="o", color=OKABE_ITO["blue"], label="throughput")[0]
-    tp_ax.axhline(rate, color="black", linestyle="--", linewidth=0.8, label=f"uploads ({rate:g}/s)")
-    tp_ax.set_xlabel("workers")
-    tp_ax.set_ylabel("images / s")
-    tp_ax.set_ylim(0, 1.25 * rate)
-    tp_ax.legend(loc="lower right", fontsize=7)
-    bars = bl_ax.bar(workers, [r.backlog for r in rows], color=OKABE_ITO["vermillion"], hatch="//")
-    for w, r in zip(workers, rows, strict=True):
-        bl_ax.text(w, r.backlog, str(r.backlog), ha="center", va="bottom", fontsize=7)
-    bl_ax.set_xlabel("workers")
-    bl_ax.set_ylabel("images still waiting at the end")
-    for ax in (tp_ax, bl_ax):
-        ax.set_xticks(workers)
-        ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return fig, {"throughput": tp, "backlog": bars}
-
-
-def draw_sync_vs_queue(rows: Sequence[SyncRow]) -> tuple[Figure, dict[str, Any]]:
-    """p50 and p99 of a synchronous call, direct and through a queue, against utilization; dashed: the budget.
-
-    `rows` are `course.messaging.SyncRow`s.
-    """
-    rows = _rows("rows", rows, SyncRow)
-    fig, ax = plt.subplots(figsize=(7, 3.2), dpi=80)
-    x = [100 * r.utilization for r in rows]
-    lines = {
-        "direct_p50": ax.plot(x, [r.direct_p50 for r in rows], color=OKABE_ITO["blue"], marker="o", label="direct p50"),
-        "direct_p99": ax.plot(x, [r.direct_p99 for r in rows], color=OKABE_ITO["blue"], marker="o", linestyle="--",
-                              label="direct p99"),
-        "queue_p50": ax.plot(x, [r.queue_p50 for r in rows], color=OKABE_ITO["vermillion"], marker="s",
-                             label="through a queue p50"),
-        "queue_p99": ax.plot(x, [r.queue_p99 for r in rows], color=OKABE_ITO["vermillion"], marker="s",
-                             linestyle="--", label="through a queue p99"),
-    }  # fmt: skip
-    budget = rows[0].budget
-    ax.axhline(budget, color="black", linestyle=":", linewidth=1.2, label=f"budget ({budget * 1000:.0f} ms)")
-    ax.set_xlabel("utilization of the workers (%)")
-    ax.set_ylabel("response time (s)")
-    ax.set_ylim(0, max(1.0, 1.1 * max(r.queue_p99 for r in rows)))
-    ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", fontsize=7, ncol=2)
-    fig.tight_layout()
-    return fig, {name: line[0] for name, line in lines.items()}
-
-
-def draw_retry_storm(
-    runs: Mapping[str, QueueResults],
-    outage: tuple[float, float] | None = None,
-    bin: float = 0.5,
-    xmax: float | None = None,
-) -> tuple[Figure, dict[str, Any]]:
-    """One panel per retry policy: deliveries per second over time (the load on the dependency), outage shaded.
-
-    `runs` maps a policy's name to its `QueueResults` (a failure drill run under that policy);
-    `outage` defaults to the first run's `faults.outage`.
-    """
-    if not isinstance(runs, Mapping) or not runs:
-        raise ValueError(f"runs must map policy names to QueueResults, e.g. {{'at once': results}} (got {runs!r})")
-    for res in runs.values():
-        validate.instance("runs", res, QueueResults, example="runs={'at once': simulate(drill, until=120)}")
-    first = next(iter(runs.values()))
-    outage = first.scenario.faults.outage if outage is None else _span(outage, "outage")
-    validate.number("bin", bin, positive=True, why="the width of one time bin, in simulated seconds")
-    if xmax is not None:
-        validate.duration("xmax", xmax, positive=True, why="the time axis' end")
-    rows = len(runs)
-    fig, axes = plt.subplots(rows, 1, figsize=(9, 1.15 * rows + 0.7), dpi=80, sharex=True, sharey=True, squeeze=False)
-    artists = {}
-    top = 0.0
-    for ax, (name, res) in zip(axes[:, 0], runs.items(), strict=True):
-        ts = res.timeseries(bin)
-        per_second = [n / bin for n in ts.deliveries]
-        top = max(top, *per_second)
-        _shade(ax, outage, "outage")
-        artists[name] = ax.step(ts.t, per_second, where="post", color=OKABE_ITO["blue"])[0]
-        s = res.summary()
-        note = f"{name}: {s.deliveries} deliveries for {s.produced} messages, DLQ {s.dead_lettered}"
-        note += "" if res.drained else ", never drained"
-        ax.text(0.005, 0.9, note, transform=ax.transAxes, fontsize=8, va="top",
-                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8})  # fmt: skip
-        ax.set_ylabel("deliv./s", fontsize=8)
-        ax.grid(alpha=0.3)
-    axes[0, 0].set_ylim(0, 1.3 * top if top else 1.0)
-    if xmax is not None:
-        axes[0, 0].set_xlim(0, xmax)
-    axes[-1, 0].set_xlabel("time (s) · grey band: the downstream outage, every attempt fails")
-    fig.tight_layout(h_pad=0.3)
+    latency_ax.set_xlabel("time (s)" + (" · grey band: the burst" if span else ""), fontsize=FONT)
     return fig, artists

@@ -198,3 +198,22 @@ def test_an_update_is_fast_enough_to_feel_live():
         times.append(time.perf_counter() - start)
         plt.close("all")
     assert sorted(times)[1] < 2.0
+
+
+@pytest.mark.parametrize(
+    "values, note",
+    [
+        ({"capacity": "unbounded", "when_full": "block"}, "No capacity limit: when_full='block' has no effect."),
+        ({"max_attempts": 1}, "One attempt per message: the retry backoff has no effect."),
+        ({"consumers": 0}, "No consumers: processing, failures, retries and the visibility timeout have no effect."),
+    ],
+)
+def test_a_control_that_cannot_matter_says_so_in_the_summary(lab, values, note):
+    view, printed = move(lab, **values)
+    assert note in summary(view).notes and " ".join(note.split()) in " ".join(printed.split())
+    assert 2 <= len(summary(view).lines()) <= 3 and all(len(line) <= 80 for line in view.summary.splitlines())
+
+
+def test_the_default_lab_run_has_no_note():
+    assert queues_view().result.summary().notes == ()
+    plt.close("all")

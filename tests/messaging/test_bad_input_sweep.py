@@ -12,10 +12,15 @@ import pytest
 
 import course.messaging as messaging
 import course.viz.messaging as viz
+import course.viz.messaging_compare as compare
 from course.labs.queues import queues_lab, queues_view
 from course.messaging import (
+    PAYMENTS,
+    CircuitBreaker,
     ConsumerPool,
     DeadLetterQueue,
+    Dependency,
+    DependencyState,
     Faults,
     MessageQueue,
     QueueResults,
@@ -25,6 +30,7 @@ from course.messaging import (
     backoff_delays,
     compare_retries,
     failure_drill,
+    request_reply,
     retry_row,
     ride_burst,
     simulate,
@@ -44,6 +50,7 @@ RESULTS = simulate(SMALL, until=3)
 BURST = ride_burst(RUSH, until=5)
 ROWS = worker_sweep(SMALL, workers=(1, 2), until=3)
 SYNC = sync_vs_queue(SMALL, rates=(2.0,), until=3)
+REPLIES = request_reply(SMALL, until=3)
 
 
 def env_and_queue():
@@ -131,9 +138,13 @@ SWEEP = [
             "idempotent": False,
             "poll_interval": 0.0,
             "restart": 0.0,
+            "dependency": PAYMENTS,
+            "breaker": CircuitBreaker(),
             "produce_for": None,
         },
         accepts={
+            "dependency": {"None"},
+            "breaker": {"None"},
             "consumers": {"0"},
             "capacity": {"None"},
             "resend": {"None"},
@@ -234,7 +245,12 @@ SWEEP = [
     ),
     Probe(MessageQueue.available, {"lanes": None}, call=on_queue("available"), accepts={"lanes": {"None"}}),
     Probe(MessageQueue.ack, {"delivery": GOOD}, call=on_queue("ack")),
-    Probe(MessageQueue.nack, {"delivery": GOOD, "delay": 1.0}, call=on_queue("nack"), accepts={"delay": {"0", "None"}}),
+    Probe(
+        MessageQueue.nack,
+        {"delivery": GOOD, "delay": 1.0, "reason": "timed out"},
+        call=on_queue("nack"),
+        accepts={"delay": {"0", "None"}, "reason": {"string"}},
+    ),
     Probe(
         MessageQueue.dead_letter,
         {"delivery": GOOD, "reason": "poison"},
@@ -267,11 +283,15 @@ SWEEP = [
             "idempotent": False,
             "poll_interval": 0.0,
             "restart": 0.0,
+            "dependency": PAYMENTS,
+            "breaker": CircuitBreaker(),
             "seed": 0,
             "name": "pool",
         },
         call=lambda kw: ConsumerPool(**with_env(kw)),
         accepts={
+            "dependency": {"None"},
+            "breaker": {"None"},
             "consumers": {"0"},
             "faults": {"None"},
             "idempotent": {"True"},
@@ -308,6 +328,25 @@ SWEEP = [
         {"message": 0, "attempt": 1, "now": 0.0, "u": 0.5, "poison": False},
         call=lambda kw: Faults().outcome(**kw),
         accepts={"message": {"0"}, "now": {"-1", "0", "1e9"}, "u": {"0"}, "poison": {"True"}},
+    ),
+    Probe(
+        Faults.down, {"now": 1.0}, call=lambda kw: Faults(outage=(1, 2)).down(**kw), accepts={"now": {"-1", "0", "1e9"}}
+    ),
+    # -- the dependency and its breaker ---------------------------------------------------------------------------
+    Probe(Dependency, {"rate": 100.0, "timeout": 0.5}),
+    Probe(CircuitBreaker, {"failures": 5, "cooldown": 2.0}),
+    Probe(DependencyState, {"dependency": PAYMENTS}),
+    Probe(
+        DependencyState.call,
+        {"now": 0.0},
+        call=lambda kw: DependencyState(PAYMENTS).call(**kw),
+        accepts={"now": {"0"}},
+    ),
+    Probe(
+        DependencyState.backlog,
+        {"now": 0.0},
+        call=lambda kw: DependencyState(PAYMENTS).backlog(**kw),
+        accepts={"now": {"0"}},
     ),
     # -- retries --------------------------------------------------------------------------------------------------
     Probe(
@@ -346,8 +385,17 @@ SWEEP = [
             "drained": True,
             "duplicates": 0,
             "busy_time": 0.0,
+            "calls": [],
+            "breaker_log": [],
         },
-        accepts={"until": {"0"}, "drained": {"True"}, "duplicates": {"0"}, "busy_time": {"0", "1e9"}},
+        accepts={
+            "until": {"0"},
+            "drained": {"True"},
+            "duplicates": {"0"},
+            "busy_time": {"0", "1e9"},
+            "calls": {"None"},
+            "breaker_log": {"None"},
+        },
     ),
     Probe(QueueResults.timeseries, {"bin": 1.0}, call=lambda kw: RESULTS.timeseries(**kw), accepts={"bin": {"1e9"}}),
     # -- the experiments ------------------------------------------------------------------------------------------
@@ -370,14 +418,18 @@ SWEEP = [
             "burst": 200,
             "burst_at": 20.0,
             "consumers": 10,
-            "processing": 0.05,
+            "processing": 0.01,
             "outage": (20.0, 30.0),
             "failure_rate": 0.02,
             "poison": (5,),
             "fail_time": 0.01,
             "produce_for": 60.0,
+            "dependency": PAYMENTS,
+            "breaker": CircuitBreaker(),
         },
         accepts={
+            "dependency": {"None"},
+            "breaker": {"None"},
             "retry": {"None"},
             "rate": {"0"},
             "burst": {"0"},
@@ -398,6 +450,22 @@ SWEEP = [
         retry_row,
         {"name": "x", "results": simulate(DRILL, until=4), "bin": 0.5},
         accepts={"name": {"string"}, "bin": {"1e9"}},
+    ),
+    Probe(
+        request_reply,
+        {"scenario": SMALL, "budget": 0.5, "hop": 0.01, "callers": (0,), "until": 3, "seed": 0},
+        accepts={"hop": {"0"}, "seed": SEEDS},
+    ),
+    Probe(
+        messaging.RequestReplyResults,
+        {"queued": RESULTS, "records": [], "budget": 0.5, "hop": 0.01},
+        accepts={"hop": {"0"}},
+    ),
+    Probe(
+        messaging.RequestReplyResults.timeseries,
+        {"bin": 1.0},
+        call=lambda kw: REPLIES.timeseries(**kw),
+        accepts={"bin": {"1e9"}},
     ),
     # -- the lab --------------------------------------------------------------------------------------------------
     Probe(queues_lab, {"seed": 0}, call=drawn(queues_lab), accepts={"seed": SEEDS}),
@@ -431,17 +499,23 @@ SWEEP = [
         accepts={"bin": {"1e9"}, "span": {"None"}, "xmax": {"None"}},
     ),
     Probe(
-        viz.draw_burst_comparison,
+        compare.draw_burst_comparison,
         {"cmp": BURST, "bin": 1.0},
-        call=drawn(viz.draw_burst_comparison),
+        call=drawn(compare.draw_burst_comparison),
         accepts={"bin": {"1e9"}},
     ),
-    Probe(viz.draw_worker_sweep, {"rows": ROWS, "rate": 2.0}, call=drawn(viz.draw_worker_sweep)),
-    Probe(viz.draw_sync_vs_queue, {"rows": SYNC}, call=drawn(viz.draw_sync_vs_queue)),
+    Probe(compare.draw_worker_sweep, {"rows": ROWS, "rate": 2.0}, call=drawn(compare.draw_worker_sweep)),
+    Probe(compare.draw_sync_vs_queue, {"rows": SYNC}, call=drawn(compare.draw_sync_vs_queue)),
     Probe(
-        viz.draw_retry_storm,
+        compare.draw_request_reply,
+        {"rr": REPLIES, "xmax": 3},
+        call=drawn(compare.draw_request_reply),
+        accepts={"xmax": {"None"}},
+    ),
+    Probe(
+        compare.draw_retry_storm,
         {"runs": {"a": RESULTS}, "outage": (1, 2), "bin": 0.5, "xmax": 10},
-        call=drawn(viz.draw_retry_storm),
+        call=drawn(compare.draw_retry_storm),
         accepts={"outage": {"None"}, "bin": {"1e9"}, "xmax": {"None"}},
     ),
 ]
@@ -449,6 +523,10 @@ SWEEP = [
 # Result types: built by the library and read by learners, never given arguments by them.
 RECORDS = {
     "BurstComparison",
+    "Call",
+    "Reply",
+    "ReplyTimeSeries",
+    "RequestReplySummary",
     "DeadLetter",
     "Delivery",
     "LittlesLaw",
@@ -470,7 +548,7 @@ def test_bad_input_gets_a_clear_answer(probe, param, bad):
 
 def test_the_sweep_covers_every_public_callable():
     probed = {probe.target for probe in SWEEP}
-    for module in (messaging, viz):
+    for module in (messaging, viz, compare):
         missing = {name for name in public_callables(module) - RECORDS if getattr(module, name) not in probed}
         assert not missing, f"{module.__name__} has public callables the sweep never tries: {sorted(missing)}"
     assert queues_lab in probed and queues_view in probed

@@ -113,6 +113,34 @@ def test_a_full_queue_never_holds_more_than_its_capacity_in_flight_included():
     assert lab.summary().max_depth <= 100 and max(r[1] + r[2] + r[3] for r in lab.gauges) == 100
 
 
+@pytest.mark.claim("queues.capacity-bounds-depth")
+def test_the_toy_counts_messages_in_flight_where_rabbitmq_counts_only_ready_ones():
+    res = simulate(replace(ORDERS, when_full="reject"), until=60)
+    rows = res.gauges
+    refused_while_ready_below = 0
+    for e in res.events:
+        if e.kind == "reject":
+            _, ready, delayed, in_flight, *_ = max((r for r in rows if r[0] <= e.t), key=lambda r: r[0])
+            assert ready + delayed + in_flight == 50  # full, counting the four messages the workers hold
+            refused_while_ready_below += ready + delayed < 50
+    assert refused_while_ready_below > 100  # a ready-only limit (RabbitMQ's max-length) would have taken these
+
+
+@pytest.mark.claim("queues.priority-order")
+def test_a_priority_queue_serves_lower_numbers_first_and_equals_in_arrival_order():
+    urgent = MessageQueue(Environment(), ordering="priority")
+    for priority in (2, 0, 1, 0):
+        urgent.send(priority=priority)
+    assert [urgent.receive(consumer=0).message for _ in range(4)] == [1, 3, 2, 0]
+    busy = QueueScenario(source=Poisson(rate=9), processing=0.1, consumers=1, priorities=3, ordering="priority")
+    res = simulate(busy, until=120)
+    waits = {p: [r.wait for r in res.records if r.priority == p and r.state == "acked"] for p in range(3)}
+    assert sum(waits[0]) / len(waits[0]) < sum(waits[2]) / len(waits[2]) / 2  # urgent work jumps the line
+    overloaded = simulate(replace(busy, source=Poisson(rate=30)), until=60).records
+    served = {p: sum(r.priority == p and r.state == "acked" for r in overloaded) for p in range(3)}
+    assert served[0] > 300 and served[2] == 0  # when urgent work never stops, the lowest priority starves
+
+
 @pytest.mark.claim("queues.partition-order")
 def test_order_holds_within_each_partition_of_the_lesson_run_but_not_across_them():
     res = simulate(KEYED, until=120)

@@ -2,32 +2,43 @@ import math
 
 import matplotlib.pyplot as plt
 import pytest
+from matplotlib.colors import to_hex
+from matplotlib.text import Text
 
 from course.messaging import (
+    BREAKER,
     Faults,
     QueueScenario,
     RetryPolicy,
     failure_drill,
+    request_reply,
     ride_burst,
     simulate,
     sync_vs_queue,
     worker_sweep,
 )
 from course.sim import ConstantRate, Poisson, Spike
-from course.viz import utilization_colour
+from course.viz import OKABE_ITO, utilization_colour
 from course.viz.messaging import (
+    COLOURS,
+    FONT,
     consumer_utilization,
-    draw_burst_comparison,
     draw_messages_over_time,
     draw_queue,
     draw_queue_dashboard,
     draw_queue_latency,
-    draw_retry_storm,
-    draw_sync_vs_queue,
-    draw_worker_sweep,
     queue_graph,
     queue_layout,
 )
+from course.viz.messaging_compare import (
+    draw_burst_comparison,
+    draw_request_reply,
+    draw_retry_storm,
+    draw_sync_vs_queue,
+    draw_worker_sweep,
+)
+
+RUSH = QueueScenario(source=Spike(base=1, peak=100, start=60, duration=5), processing=0.2, consumers=4, produce_for=180)
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +102,7 @@ def test_ten_consumers_do_not_overlap():
     pos = queue_layout(queue_graph(res))
     points = [pos[f"consumer {c}"] for c in range(10)]
     closest = min(math.dist(p, q) for i, p in enumerate(points) for q in points[i + 1 :])
-    assert closest > 2 * 0.11  # the drawing's node radius
+    assert closest > 2 * 0.15  # the drawing's node radius
 
 
 def test_partitions_are_drawn_as_their_own_nodes():
@@ -107,7 +118,7 @@ def test_the_dashboard_has_a_graph_and_two_charts_on_a_fixed_time_axis(flaky):
     assert len(fig.axes) == 3 and set(artists) == {"graph", "messages", "latency"}
     assert fig.axes[1].get_xlim() == (0, 60)
     assert artists["latency"]["p99"].get_linestyle() == "--"
-    assert fig.dpi == 80
+    assert fig.dpi == 100
 
 
 def test_the_message_chart_counts_losses_cumulatively_and_the_dlq_at_bin_ends(flaky):
@@ -116,8 +127,11 @@ def test_the_message_chart_counts_losses_cumulatively_and_the_dlq_at_bin_ends(fl
     lost = list(artists["lost"].get_ydata())
     assert lost == sorted(lost) and lost[-1] == sum(ts.rejected) == flaky.summary().rejected
     assert list(artists["dlq"].get_ydata())[-1] == flaky.summary().dead_lettered
-    styles = {artists[k].get_linestyle() for k in ("ready", "waiting", "lost")}
+    styles = {artists[k].get_linestyle() for k in ("held", "lost", "dlq")}
     assert len(styles) == 3  # told apart without colour
+    markers = {artists[k].get_marker() for k in ("held", "lost", "dlq")}
+    starts = {artists[k].get_markevery()[0] for k in ("held", "lost", "dlq")}
+    assert len(markers) == len(starts) == 3  # lines that coincide (all at 0, say) still show their own markers
 
 
 def test_a_run_with_nothing_acked_says_so():
@@ -128,9 +142,7 @@ def test_a_run_with_nothing_acked_says_so():
 
 
 def test_the_lesson_charts_draw_the_scenarios():
-    rush = QueueScenario(source=Spike(base=1, peak=100, start=60, duration=5), processing=0.2, consumers=4,
-                         produce_for=180)  # fmt: skip
-    fig, artists = draw_burst_comparison(ride_burst(rush, until=240))
+    fig, artists = draw_burst_comparison(ride_burst(RUSH, until=240))
     assert len(fig.axes) == 3 and sum(p.get_height() for p in artists["rejected"]) == 400
     rows = worker_sweep(QueueScenario(source=Poisson(rate=8), processing=0.4), workers=(1, 4), until=30)
     fig, artists = draw_worker_sweep(rows, rate=8.0)
@@ -141,3 +153,89 @@ def test_the_lesson_charts_draw_the_scenarios():
     runs = {"at once": simulate(failure_drill(RetryPolicy(backoff="none", max_attempts=3), produce_for=25), until=30)}
     fig, artists = draw_retry_storm(runs, outage=(20, 30), xmax=40)
     assert set(artists) == {"at once"} and fig.axes[0].get_xlim() == (0, 40)
+    assert set(artists["at once"]) == {"calls", "acks"}
+
+
+def texts(fig):
+    return [t for t in fig.findobj(Text) if t.get_text().strip() and t.get_visible()]
+
+
+def lesson_figures():
+    drill = failure_drill(produce_for=30)
+    storm = {
+        "plain": simulate(drill, until=40),
+        "breaker": simulate(failure_drill(breaker=BREAKER, produce_for=30), until=40),
+    }
+    mixed = QueueScenario(source=(Poisson(rate=5), Spike(base=0, peak=400, start=10, duration=5)), processing=0.05,
+                          consumers=4, produce_for=40)  # fmt: skip
+    return {
+        "dashboard": draw_queue_dashboard(simulate(QueueScenario.example(), until=60))[0],
+        "burst": draw_burst_comparison(ride_burst(RUSH, until=240))[0],
+        "workers": draw_worker_sweep(worker_sweep(QueueScenario(source=Poisson(rate=8), processing=0.4),
+                                                  workers=(1, 4), until=30), rate=8.0)[0],
+        "sync": draw_sync_vs_queue(sync_vs_queue(QueueScenario(processing=0.05, consumers=2), rates=(4.0,),
+                                                 until=30))[0],
+        "request_reply": draw_request_reply(request_reply(mixed, until=60))[0],
+        "storm": draw_retry_storm(storm)[0],
+    }  # fmt: skip
+
+
+def test_no_text_is_smaller_than_8_points_at_100_dpi():
+    for name, fig in lesson_figures().items():
+        assert fig.dpi >= 100, name
+        small = sorted({(t.get_text()[:20], t.get_fontsize()) for t in texts(fig) if t.get_fontsize() < FONT})
+        assert not small, f"{name}: text under {FONT} pt: {small}"
+
+
+def test_legends_sit_above_the_data_never_on_it():
+    for name, fig in lesson_figures().items():
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        for ax in fig.axes:
+            legend = ax.get_legend()
+            if legend is not None:
+                box, area = legend.get_window_extent(renderer), ax.get_window_extent(renderer)
+                assert box.y0 >= area.y1 - 1, f"{name}: a legend overlaps its axes"
+
+
+def test_the_burst_chart_keeps_one_colour_per_set_up_in_every_panel():
+    _, artists = draw_burst_comparison(ride_burst(RUSH, until=240))
+    no_queue = {to_hex(artists["rejected"][0].get_facecolor()), to_hex(artists["direct_p99"].get_color())}
+    queue = {to_hex(artists[k].get_color()) for k in ("queue_rejected", "depth", "queue_p99")}
+    assert no_queue == {OKABE_ITO["vermillion"].lower()} and queue == {OKABE_ITO["blue"].lower()}
+
+
+def test_the_dashboard_gives_each_colour_one_meaning():
+    _, artists = draw_queue_dashboard(simulate(QueueScenario.example(), until=60))
+    lost = to_hex(artists["messages"]["lost"].get_color())
+    latency = {to_hex(artists["latency"][k].get_color()) for k in ("p50", "p99")}
+    assert lost == COLOURS["lost"].lower() and latency == {COLOURS["latency"].lower()}
+    assert lost not in latency
+
+
+def test_series_that_stay_at_zero_say_so_in_the_legend():
+    res = simulate(QueueScenario(source=ConstantRate(rate=2), processing=0.6, consumers=1), until=10)  # a backlog
+    draw_messages_over_time(res.timeseries(1.0))
+    labels = [t.get_text() for t in plt.gca().get_legend().get_texts()]
+    assert labels == ["queued", "+ waiting to retry (none)", "held (none)", "lost (none)", "DLQ (none)"]
+
+
+def test_the_storm_chart_shades_the_breaker_and_keeps_zero_on_its_axis():
+    drill = failure_drill(breaker=BREAKER, produce_for=30)
+    fig, _ = draw_retry_storm({"breaker": simulate(drill, until=40)})
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "symlog" and ax.get_ylim()[0] == 0
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "breaker open" in legend and "outage: every call refused" in legend
+    fig, _ = draw_retry_storm({"plain": simulate(failure_drill(produce_for=30), until=40)})
+    assert "breaker open" not in [t.get_text() for t in fig.legends[0].get_texts()]
+
+
+def test_the_request_reply_chart_shows_every_request_once():
+    mixed = QueueScenario(source=(Poisson(rate=5), Spike(base=0, peak=400, start=10, duration=5)), processing=0.05,
+                          consumers=4, produce_for=40)  # fmt: skip
+    rr = request_reply(mixed, until=60)
+    _, artists = draw_request_reply(rr)
+    shown = sum(len(artists[k].get_offsets()) for k in ("answered", "orphans", "waiting"))
+    assert shown == len(rr.records) and len(artists["orphans"].get_offsets()) == rr.summary().orphans
+    assert artists["budget"].get_ydata()[0] == 0.5
