@@ -1,5 +1,6 @@
 """Questions for exercises/02_load_balancer.ipynb: least connections, a ring's node_for, the fall/rise health
-state machine, a pool that keeps the p99 under a target, and predicting when a dead backend leaves rotation.
+state machine, a pool that keeps the p99 under a target, and predicting when an unreachable (or a crashed) backend
+leaves rotation.
 
 Each question builds fresh inputs from a seeded `rng` and compares the learner's answer with the rule the
 lesson states (and the library implements), so a hard-coded answer does not pass. Each check asks the answer
@@ -27,7 +28,7 @@ from .probes import balancer_scenario
 from .registry import Check, question
 from .verdict import close, raises
 
-__all__ = ["PLAN_SPREAD", "PLAN_TARGET", "PLAN_UTILIZATION", "detection_scenario", "pool_scenario"]
+__all__ = ["PLAN_SPREAD", "PLAN_TARGET", "PLAN_UTILIZATION", "detection_scenario", "marked_down", "pool_scenario"]
 
 
 # ---- 1. least connections ----------------------------------------------------------------------------------
@@ -130,10 +131,11 @@ def least_connections(rng: random.Random):
     knobs = {"backends": 5, "spread": 0.6, "rate": 320, "until": 20, "seed": rng.randint(0, 1000)}
     yield Check(
         hint="run inside the balancer on backends of speeds 0.4 to 1.6 at 80 % load, your pick should keep "
-        "the p99 under 300 ms with nothing dropped (round robin gets about 1.9 s)",
+        "the p99 under 300 ms with no request rejected (round robin lets the slow backends' queues fill: it "
+        "rejects hundreds of requests with a 503 and its p99 is about 1.9 s)",
         ask=probe("balancer_trace", knobs, text=f"your pick as the balancer's strategy, seed {knobs['seed']}"),
         expect=_in_balancer(knobs),
-        shows="no request dropped and a p99 under 300 ms",
+        shows="no request rejected and a p99 under 300 ms",
         timeout=20,
     )
 
@@ -178,8 +180,9 @@ def ring_node_for(rng: random.Random):
     keys = [f"key-{rng.randint(0, 10**9)}" for _ in range(2000)]
     reference = ConsistentHashRing(names, vnodes)
     yield Check(
-        hint=f"on a ring of {len(names)} nodes with {vnodes} points each, your owners differ from "
-        "course.balancing.ConsistentHashRing for some of 2,000 random keys",
+        hint=f"on a ring of {len(names)} nodes with {vnodes} points each, some of 2,000 random keys get the wrong "
+        "owner: a key belongs to the node of the first point at or after stable_hash(key), wrapping around to "
+        "the first point when the key lies past the last one",
         ask=_owners(names, vnodes, keys),
         expect=[reference.node_for(k) for k in keys],
         timeout=10,
@@ -254,7 +257,9 @@ def health_state(rng: random.Random):
         fall, rise = rng.randint(1, 4), rng.randint(1, 4)
         cases.append((fall, rise, [rng.random() < 0.6 for _ in range(60)]))
     yield Check(
-        hint="on 30 random sequences of results your state machine disagrees with course.balancing.HealthState",
+        hint="on 30 random sequences of results your state machine breaks the rule somewhere: an up backend goes "
+        "down after `fall` failures in a row, a down one comes up after `rise` passes in a row, and a result that "
+        "agrees with the state, or a flip, starts the count again",
         ask=drives([((fall, rise), _steps(r)) for fall, rise, r in cases]),
         expect=[_reference(fall, rise, r) for fall, rise, r in cases],
     )
@@ -292,7 +297,7 @@ def plan_pool(rng: random.Random):
     def busy_enough(rate: float) -> Callable:
         return lambda answer: _valid_plan(answer) and rate / (80 * answer[1]) >= PLAN_UTILIZATION
 
-    def nothing_dropped(rate: float) -> Callable:
+    def nothing_rejected(rate: float) -> Callable:
         return lambda answer: (summary := run(rate, answer)) is not None and summary.rejected == 0
 
     def fast_enough(rate: float) -> Callable:
@@ -316,11 +321,11 @@ def plan_pool(rng: random.Random):
             timeout=30,
         )
         yield Check(
-            hint=f"at {rate} requests/s your pool dropped requests: some backend's queue overflowed (round robin "
-            "and random overload the slowest backend, speed 0.5)",
+            hint=f"at {rate} requests/s your pool rejected requests (503): some backend's queue was full (round "
+            "robin and random send every backend the same share, so the slowest one, at speed 0.5, falls behind)",
             ask=call(rate),
-            expect=nothing_dropped(rate),
-            shows="no request dropped in 60 s",
+            expect=nothing_rejected(rate),
+            shows="no request rejected in 60 s",
             timeout=30,
         )
         yield Check(
@@ -336,17 +341,37 @@ def plan_pool(rng: random.Random):
 # ---- 5. predict, then run -------------------------------------------------------------------------------------
 
 
+def marked_down(kind: str = "unreachable") -> float:
+    """When the library's balancer marks `b1` down in `detection_scenario(kind)`, in simulated seconds.
+
+    >>> marked_down(), marked_down("crash")
+    (10.5, 10.0)
+    """
+    report = simulate(detection_scenario(kind), until=20).outages[0]
+    if report.marked_down is None:
+        raise AssertionError(f"detection_scenario({kind!r}) never marks b1 down within 20 s")
+    return report.marked_down
+
+
 @question(
     "balancing.predict_detection",
-    title="Predict when a dead backend leaves rotation",
-    off_limits=("course.balancing.simulate", "course.checks.balancing.detection_scenario"),
+    title="Predict when an unreachable, or a crashed, backend leaves rotation",
+    off_limits=("course.balancing.*", "course.checks.balancing.detection_scenario"),
 )
 def predict_detection():
-    actual = simulate(detection_scenario(), until=20).outages[0].marked_down
     yield Check(
-        hint="not yet: probes start at t = 0 and repeat every 2 s; a probe of a dead backend fails when its "
-        "0.5 s timeout runs out; fall = 2 failed probes in a row take the backend out",
-        ask=call(),
-        expect=close(actual, rel=0, abs=1e-9),
+        hint="not yet: probes start at t = 0 and repeat every 2 s; a probe of an unreachable backend fails when its "
+        "0.5 s timeout runs out (a crashed one would fail at once); fall = 2 failed probes in a row take the "
+        "backend out",
+        ask=call("unreachable"),
+        expect=close(marked_down("unreachable"), rel=0, abs=1e-9),
+        reveal=False,
+    )
+    yield Check(
+        hint="not yet for a crash: its host refuses the probe's connection, so the probe fails at once, with no "
+        "timeout to wait for; the probes still come every 2 s from t = 0, and fall = 2 failed probes in a row "
+        "take the backend out",
+        ask=call("crash"),
+        expect=close(marked_down("crash"), rel=0, abs=1e-9),
         reveal=False,
     )

@@ -43,15 +43,19 @@ def pool_scenario(rate: float, strategy: str, backends: int) -> Any:
     )
 
 
-def detection_scenario() -> Any:
-    """The exercise's outage: 3 backends, 60 requests/s, checks every 2 s (fall 2, timeout 0.5 s), b1 dies at 7.5 s."""
+def detection_scenario(kind: str = "unreachable") -> Any:
+    """The exercise's outage: 3 backends, 60 requests/s, checks every 2 s (fall 2, timeout 0.5 s), b1 dies at 7.5 s.
+
+    `kind` says how b1 dies (`course.balancing.OUTAGE_KINDS`): "unreachable" (it stops answering)
+    or "crash" (its host refuses connections).
+    """
     from course.balancing import BalancerScenario, HealthCheck, Outage, Workload
 
     return BalancerScenario(
         backends=3,
         workload=Workload(rate=60),
         health=HealthCheck(interval=2.0, fall=2, rise=2, timeout=0.5),
-        failures=(Outage("b1", at=7.5),),
+        failures=(Outage("b1", at=7.5, kind=kind),),
     )
 
 

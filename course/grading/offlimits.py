@@ -193,11 +193,11 @@ def off_limits_use(cells: list[str], check_cell: int, question_id: str, off_limi
     docstrings: set[int] = set()
 
     def verdict(path: str, cell: int) -> str | None:
-        if path in allowed:
-            return None
-        for rule in rules:
+        for rule in rules:  # the question's own rules come first: they may forbid an exercise helper too
             if rule.matches(path):
                 return f"uses {path} (cell {cell + 1}), which {question_id} puts off-limits: write that part yourself"
+        if path in allowed:
+            return None
         if always.matches(path) and path != CHECKS:
             return f"uses {path} (cell {cell + 1}), the checks' own reference code, which no answer may use"
         return None

@@ -6,8 +6,10 @@ from bisect import bisect_left, bisect_right
 import pytest
 
 from course.balancing import ConsistentHashRing, HealthState, LeastConnections, simulate, stable_hash
-from course.checks import run_question
+from course.checks import lookup, run_question
 from course.checks.balancing import PLAN_TARGET, detection_scenario, pool_scenario
+from course.checks.probes import balancer_scenario
+from course.grading.offlimits import off_limits_use
 
 # ---- least connections ---------------------------------------------------------------------------------------
 
@@ -127,7 +129,8 @@ class ReturnsTheState(Health):
         ("balancing.health_state", lambda fall, rise: HealthState(fall, rise)),
         ("balancing.plan_pool", lambda rate: ("peak_ewma", int(rate // 48))),
         ("balancing.plan_pool", lambda rate: ("least_connections", int(rate // 48))),
-        ("balancing.predict_detection", lambda: 10.5),
+        ("balancing.predict_detection", lambda kind: 10.5 if kind == "unreachable" else 10.0),
+        ("balancing.predict_detection", lambda kind: {"unreachable": 10.5, "crash": 10}[kind]),
     ],
 )
 def test_a_correct_answer_passes_every_check(question, answer):
@@ -149,12 +152,15 @@ def test_a_correct_answer_passes_every_check(question, answer):
         ("balancing.health_state", CountsAllFailures, "failures must come in a row"),
         ("balancing.health_state", KeepsCountingAfterAFlip, "start counting afresh after a flip"),
         ("balancing.health_state", ReturnsTheState, "observe returns True on that flip"),
-        ("balancing.plan_pool", lambda rate: ("round_robin", int(rate // 48)), "dropped requests"),
+        ("balancing.plan_pool", lambda rate: ("round_robin", int(rate // 48)), "rejected requests (503)"),
         ("balancing.plan_pool", lambda rate: ("peak_ewma", int(rate // 48) + 2), "too many"),
         ("balancing.plan_pool", lambda rate: ("peak_ewma", 5), "p99 is above 150 ms"),
-        ("balancing.plan_pool", lambda rate: ("peak_ewma", int(rate // 80)), "dropped requests"),
+        ("balancing.plan_pool", lambda rate: ("peak_ewma", int(rate // 80)), "rejected requests (503)"),
         ("balancing.plan_pool", lambda rate: ("fastest", 4), "a pair (strategy name, number of backends)"),
-        ("balancing.predict_detection", lambda: 9.5, "probes start at t = 0"),
+        ("balancing.predict_detection", lambda kind: 9.5, "a probe of an unreachable backend fails when its"),
+        ("balancing.predict_detection", lambda kind: 10.0, "a crashed one would fail at once"),
+        ("balancing.predict_detection", lambda kind: 10.5, "not yet for a crash"),
+        ("balancing.predict_detection", lambda kind: 10.5 if kind == "unreachable" else 8.0, "fall = 2 failed"),
     ],
 )
 def test_a_usual_mistake_fails_with_a_hint_about_it(question, answer, hint):
@@ -169,14 +175,57 @@ def test_a_hard_coded_pool_size_fails_somewhere():
         assert not run_question("balancing.plan_pool", lambda rate, n=n: ("peak_ewma", n)).ok
 
 
-def test_the_predicted_time_is_what_the_library_simulates():
-    report = simulate(detection_scenario(), until=20).outages[0]
-    assert report.marked_down == 10.5 and report.detection == 3.0
+def test_the_predicted_times_are_what_the_library_simulates():
+    # The question's text: b1 becomes unreachable at 7.5 s (the default kind of outage); probes at 8 and
+    # 10 s wait out their 0.5 s timeout. Crashed instead, its host refuses those probes at once.
+    unreachable = simulate(detection_scenario(), until=20).outages[0]
+    assert unreachable.kind == "unreachable" and unreachable.died == 7.5
+    assert unreachable.marked_down == 10.5 and unreachable.detection == 3.0
+    crashed = simulate(detection_scenario("crash"), until=20).outages[0]
+    assert crashed.kind == "crash" and crashed.marked_down == 10.0 and crashed.detection == 2.5
+
+
+def test_the_prediction_must_be_worked_out_without_the_simulator():
+    rules = lookup("balancing.predict_detection").off_limits
+    top = "from course.balancing import simulate\nfrom course.checks.balancing import detection_scenario"
+    simulated = "def f(kind):\n    return simulate(detection_scenario(kind), until=20).outages[0].marked_down"
+    by_hand = "def f(kind):\n    return 10.5 if kind == 'unreachable' else 10.0"
+    check_cell = "check('balancing.predict_detection', f)"
+    assert "course.balancing.simulate" in off_limits_use(
+        [top, simulated, check_cell], 2, "balancing.predict_detection", rules
+    )
+    assert off_limits_use([top, by_hand, check_cell], 2, "balancing.predict_detection", rules) is None
+
+
+def test_the_prediction_may_not_read_the_scenario_either():
+    rules = lookup("balancing.predict_detection").off_limits
+    top = "from course.checks.balancing import detection_scenario"
+    reads = "def f(kind):\n    return detection_scenario(kind).failures[0].at + 3"
+    why = off_limits_use(
+        [top, reads, "check('balancing.predict_detection', f)"], 2, "balancing.predict_detection", rules
+    )
+    assert why is not None and "detection_scenario" in why
+
+
+@pytest.mark.parametrize("strategy", ["round_robin", "random"])
+def test_the_least_connections_hint_says_what_load_blind_strategies_do_in_its_balancer(strategy):
+    # The hint: round robin lets the slow backends' queues fill, rejects hundreds with a 503, p99 about 1.9 s.
+    for seed in range(3):
+        knobs = {"backends": 5, "spread": 0.6, "rate": 320, "until": 20, "seed": seed}
+        results = simulate(balancer_scenario(strategy, knobs), until=20, seed=seed)
+        s = results.summary()
+        assert s.rejected >= 200 and 1.5 < s.p99 < 2.3, (seed, s.rejected, s.p99)
+        assert {r.note for r in results.records if r.outcome == "rejected"} == {"queue full"}
+        least = simulate(balancer_scenario("least_connections", knobs), until=20, seed=seed).summary()
+        assert least.rejected == 0 and least.p99 < 0.3
 
 
 def test_round_robin_misses_the_pool_target_that_peak_ewma_meets():
     rr = simulate(pool_scenario(280, "round_robin", 5), until=60).summary()
     ewma = simulate(pool_scenario(280, "peak_ewma", 5), until=60).summary()
     assert rr.rejected > 0 and rr.p99 > 1.0
+    assert {
+        r.note for r in simulate(pool_scenario(280, "round_robin", 5), until=60).records if r.outcome == "rejected"
+    } == {"queue full"}
     assert ewma.rejected == 0 and ewma.p99 < PLAN_TARGET
     assert 280 / (80 * 5) >= 0.6 and not math.isclose(rr.p99, ewma.p99)
