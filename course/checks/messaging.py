@@ -3,7 +3,11 @@
 Each question builds fresh inputs from a seeded `rng` and compares the learner's answer with the
 rule the lesson states (and the library implements), so a hard-coded answer does not pass. Each
 check asks the answer for a plain result (`course.checks.asks`); the library code a question asks
-the learner to write is off-limits in the answer.
+the learner to write is off-limits in the answer. The backoff schedule and the tiny queue put the
+whole of `course.messaging` off-limits, not only `RetryPolicy` and `MessageQueue`: its ready-made
+policies (`RETRY_POLICIES`) and simulations (`QueueSimulation(...).queue`) hand those out under other
+names. The idempotent consumer and the worker count have no library answer to avoid: simulating a
+candidate pool with `course.messaging` is fair there.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from .registry import Check, question
 from .verdict import close
 
 __all__ = ["ReferenceQueue", "burst_finish_time", "storm_deliveries_per_second", "workers_needed"]
+
+MESSAGING = ("course.messaging.*",)  # RetryPolicy, MessageQueue, and every object that carries one
 
 
 # -- 1. an exponential backoff schedule with jitter ----------------------------------------------------------------
@@ -50,19 +56,19 @@ def _long_schedule(waits: list) -> bool:
 @question(
     "messaging.backoff_schedule",
     title="An exponential backoff schedule, with and without jitter",
-    off_limits=("course.messaging.RetryPolicy", "course.messaging.backoff_delays"),
+    off_limits=MESSAGING,
 )
 def backoff_schedule(rng: random.Random):
     yield Check(
-        hint="base 0.5 s, cap 4 s, 5 retries: the waits double from 0.5 s and stop at the cap, [0.5, 1, 2, 4, 4]",
+        hint="the wait before retry n is min(cap, base * 2**(n-1)): it doubles from base and stops at the cap",
         ask=call(0.5, 4.0, 5),
         expect=close([0.5, 1.0, 2.0, 4.0, 4.0]),
     )
-    yield Check(hint="0 retries means no waits at all: return []", ask=call(1.0, 10.0, 0), expect=[])
+    yield Check(hint="0 retries means no waits at all: an empty list", ask=call(1.0, 10.0, 0), expect=[])
     base, cap, retries = rng.choice([0.1, 0.25, 0.5, 2.0]), rng.choice([5.0, 30.0, 60.0]), rng.randint(6, 12)
     want = _library_schedule(base, cap, retries, None, 0)
     yield Check(
-        hint=f"base {base} s, cap {cap} s, {retries} retries: the wait before retry n is min(cap, base * 2**(n-1))",
+        hint="one wait per retry, n = 1 to retries, each min(cap, base * 2**(n-1)): doubling, then the cap",
         ask=call(base, cap, retries),
         expect=close(want),
     )
@@ -76,7 +82,7 @@ def backoff_schedule(rng: random.Random):
     seed = rng.randint(0, 10_000)
     full, equal = (_library_schedule(base, cap, retries, jitter, seed) for jitter in ("full", "equal"))
     yield Check(
-        hint="with jitter='full' every wait is a random number between 0 and the exponential wait (never above it)",
+        hint="with jitter='full' each wait is a random number between 0 and its exponential wait, never above it",
         ask=call(base, cap, retries, "full", Rng(seed)),
         expect=_jittered_within(want),
         shows=f"waits between 0 and {describe(want, 60)}",
@@ -87,7 +93,7 @@ def backoff_schedule(rng: random.Random):
         expect=close(full),
     )
     yield Check(
-        hint="with jitter='equal' each wait is wait / 2 + rng.uniform(0, wait / 2): never below half the wait",
+        hint="with jitter='equal' each wait is wait / 2 + rng.uniform(0, wait / 2), one draw per retry, in order",
         ask=call(base, cap, retries, "equal", Rng(seed)),
         expect=close(equal),
     )
@@ -169,43 +175,43 @@ def _script(timeout: float, script: list[tuple]):
 @question(
     "messaging.redelivery",
     title="Redeliver a message after its visibility timeout",
-    off_limits=("course.messaging.MessageQueue",),
+    off_limits=MESSAGING,
 )
 def redelivery(rng: random.Random):
     yield Check(
-        hint="send 'a' then 'b': receive(0) gives 'a', then 'b', then None (both are hidden now)",
+        hint="receive(now) hands out the oldest visible message and hides it: once every message is hidden, None",
         ask=_script(5, [("send", "a"), ("send", "b"), ("receive", 0), ("receive", 0), ("receive", 0)]),
         expect=["a", "b", None],
     )
     yield Check(
-        hint="a message received and never acked must come back: timeout 5, received at 0, receive(5.0) gives it again",
+        hint="a message received and never acked must come back: it is visible again from now + visibility_timeout",
         ask=_script(5, [("send", "a"), ("receive", 0), ("receive", 5.0)]),
         expect=["a", "a"],
     )
     yield Check(
-        hint="a received message stays hidden until exactly now + timeout: receive(4.9) must give None",
+        hint="a received message stays hidden until now + visibility_timeout: a receive before then gives None",
         ask=_script(5, [("send", "a"), ("receive", 0), ("receive", 4.9)]),
         expect=["a", None],
     )
     yield Check(
-        hint="an acked message is gone for good: after ack('a'), receive(100) gives None",
+        hint="an acked message is gone for good: no later receive hands it out again",
         ask=_script(5, [("send", "a"), ("receive", 0), ("ack", "a"), ("receive", 100)]),
         expect=["a", None],
     )
     yield Check(
-        hint="each delivery starts a new timeout: received at 0 and again at 5, 'a' is hidden until 10 (None at 9)",
+        hint="each delivery starts a new timeout: a message received again at t is hidden until t + visibility_timeout",
         ask=_script(5, [("send", "a"), ("receive", 0), ("receive", 5), ("receive", 9), ("receive", 10)]),
         expect=["a", "a", None, "a"],
     )
     yield Check(
-        hint="a message that comes back keeps its place: 'a' (sent first) comes before 'b' once both are visible",
+        hint="a message that comes back keeps its place: of the visible messages, the one sent first goes out first",
         ask=_script(5, [("send", "a"), ("send", "b"), ("receive", 0), ("receive", 5)]),
         expect=["a", "a"],
     )
     script = _random_script(rng)
     yield Check(
-        hint="on 80 random sends, receives and acks (timeout 3 s) your queue hands out different messages than the "
-        "rule: the oldest message that is visible at `now`, hidden until now + timeout",
+        hint="on 80 random sends, receives and acks (timeout 3 s) some receive breaks the rule: it hands out the "
+        "oldest sent message visible at `now` and hides it until now + timeout; ack deletes a message for good",
         ask=_script(3.0, script),
         expect=_play(ReferenceQueue, 3.0, script),
     )
@@ -231,43 +237,45 @@ def _deliver(*runs: list[tuple]):
     )
 
 
+RETRIED = (
+    "message {0}: the first apply raises ConnectionError, then a redelivery and a duplicate; "
+    "the result is [did the error reach the caller, payloads applied]"
+)
+
+
 @question("messaging.idempotent_consumer", title="Make a consumer idempotent")
 def idempotent_consumer(rng: random.Random):
     yield Check(
-        hint="deliveries (1, 'a'), (2, 'b'), (1, 'a'): apply must run for 'a' and 'b' only, once each",
+        hint="apply runs once per message id: a delivery whose id already took effect does nothing",
         ask=_deliver([(1, "a"), (2, "b"), (1, "a")]),
         expect=[["a", "b"]],
     )
     yield Check(
-        hint="dedupe by message id, not by content: (11, 'refund 5') and (12, 'refund 5') are two refunds",
+        hint="dedupe by message id, not by content: two ids with the same payload are two messages",
         ask=_deliver([(11, "refund 5"), (12, "refund 5")]),
         expect=[["refund 5", "refund 5"]],
     )
     yield Check(
         hint="if apply raises, the message was not processed: do not remember its id, so the redelivery applies it",
-        ask=probe(
-            "retried", 7, text="message 7: the first apply raises ConnectionError, then a redelivery and a duplicate"
-        ),
+        ask=probe("retried", 7, text=RETRIED.format(7)),
         expect=lambda got: got[1] == ["charge 7"],
-        shows="['charge 7'] applied",
+        shows="[..., ['charge 7']]: 'charge 7' applied once, by the redelivery",
     )
     yield Check(
         hint="if apply raises, let the error reach the caller (the consumer must not ack, so the queue retries)",
-        ask=probe(
-            "retried", 8, text="message 8: the first apply raises ConnectionError, then a redelivery and a duplicate"
-        ),
+        ask=probe("retried", 8, text=RETRIED.format(8)),
         expect=lambda got: got[0] is True,
-        shows="the ConnectionError raised to the caller",
+        shows="[True, ...]: the ConnectionError reaches the caller",
     )
     yield Check(
-        hint="each call of make_idempotent starts its own memory of ids: a second handler must not skip message 21",
+        hint="each call of make_idempotent starts its own memory of ids: a new handler applies every id once",
         ask=_deliver([(21, "a")], [(21, "a")]),
         expect=[["a"], ["a"]],
     )
     deliveries = _at_least_once(rng)
     yield Check(
-        hint=f"{len(deliveries)} deliveries of 40 messages, some redelivered: each must take effect exactly once, "
-        "in the order of its first delivery",
+        hint=f"{len(deliveries)} deliveries of 40 messages, some redelivered: each message id must take effect "
+        "exactly once, in the order of its first delivery",
         ask=_deliver(deliveries),
         expect=[list(dict.fromkeys(payload for _, payload in deliveries))],
     )
@@ -315,12 +323,12 @@ def _drains(burst: int, service_time: float, target: float) -> Callable[[object]
 @question("messaging.workers_for_burst", title="Choose the number of workers that drains a burst in time")
 def workers_for_burst(rng: random.Random):
     yield Check(
-        hint="100 messages of 1 s each, to be done within 10 s: one worker does 10 in that time, so 10 workers",
+        hint="one worker finishes target / service_time messages by the target; the burst is shared among workers",
         ask=call(100, 1.0, 10.0),
         expect=10,
     )
     yield Check(
-        hint="a worker only finishes whole messages: by 3.5 s it has done 3 of 1 s each, so 10 messages need 4 workers",
+        hint="a worker only finishes whole messages: by the target it has done floor(target / service_time) of them",
         ask=call(10, 1.0, 3.5),
         expect=4,
     )
@@ -334,8 +342,8 @@ def workers_for_burst(rng: random.Random):
         s = rng.choice([0.25, 0.5, 1.0, 2.0])
         cases.append((rng.randint(20, 500), s, s * rng.randint(1, 12) + rng.choice([0.0, 0.125, s / 2])))
     yield Check(
-        hint="on random bursts your count differs from the fewest workers that finish in time: with c workers the "
-        "burst takes ceil(burst / c) rounds of service_time",
+        hint="on random bursts some count is not the fewest workers that finish in time: with c workers the "
+        "burst takes ceil(burst / c) rounds of service_time, and those rounds must fit within the target",
         ask=calls(cases),
         expect=[workers_needed(*case) for case in cases],
     )
@@ -366,13 +374,13 @@ def _near(actual: float) -> Callable[[Any], bool]:
 @question(
     "messaging.predict_retry_storm",
     title="Predict the load of a retry storm before running it",
-    off_limits=("course.messaging.*",),
+    off_limits=MESSAGING,
 )
 def predict_retry_storm():
     actual = storm_deliveries_per_second()
     yield Check(
-        hint="not yet: during the outage each attempt fails after 10 ms and goes straight back to the queue, so "
-        "each of the 10 consumers starts a new attempt every 10 ms",
+        hint="not yet: during the outage the payment service refuses each call in 10 ms and the message goes "
+        "straight back to the queue, so each of the 10 consumers starts a new attempt every 10 ms",
         ask=call(),
         expect=_near(actual),
         shows=f"{actual:g} ± 1",
