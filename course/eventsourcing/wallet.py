@@ -48,89 +48,56 @@ def _at(value: object) -> None:
 
 
 @dataclass(frozen=True)
-class OpenWallet:
+class _Opening:
+    """What opening a wallet carries: the wallet, its `owner`, and when (a command and its event share it)."""
+
+    wallet: str
+    owner: str
+    at: float = 0.0
+
+    def __post_init__(self) -> None:
+        _wallet(self.wallet)
+        _at(self.at)
+        if not isinstance(self.owner, str) or not self.owner:
+            raise ValueError(f"owner must be non-empty text such as 'ana' (got {self.owner!r:.60})")
+
+
+@dataclass(frozen=True)
+class _Movement:
+    """What a movement of money carries: the wallet, `amount` cents, and when (commands and events share it)."""
+
+    wallet: str
+    amount: int
+    at: float = 0.0
+
+    def __post_init__(self) -> None:
+        _wallet(self.wallet)
+        _amount(self.amount)
+        _at(self.at)
+
+
+class OpenWallet(_Opening):
     """Open a wallet for `owner`."""
 
-    wallet: str
-    owner: str
-    at: float = 0.0
 
-    def __post_init__(self) -> None:
-        _wallet(self.wallet)
-        _at(self.at)
-        if not isinstance(self.owner, str) or not self.owner:
-            raise ValueError(f"owner must be non-empty text such as 'ana' (got {self.owner!r:.60})")
-
-
-@dataclass(frozen=True)
-class Deposit:
+class Deposit(_Movement):
     """Put `amount` cents into the wallet."""
 
-    wallet: str
-    amount: int
-    at: float = 0.0
 
-    def __post_init__(self) -> None:
-        _wallet(self.wallet)
-        _amount(self.amount)
-        _at(self.at)
-
-
-@dataclass(frozen=True)
-class Withdraw:
+class Withdraw(_Movement):
     """Take `amount` cents out of the wallet (refused if the balance is smaller)."""
 
-    wallet: str
-    amount: int
-    at: float = 0.0
 
-    def __post_init__(self) -> None:
-        _wallet(self.wallet)
-        _amount(self.amount)
-        _at(self.at)
-
-
-@dataclass(frozen=True)
-class WalletOpened:
+class WalletOpened(_Opening):
     """A wallet was opened for `owner`."""
 
-    wallet: str
-    owner: str
-    at: float = 0.0
 
-    def __post_init__(self) -> None:
-        _wallet(self.wallet)
-        _at(self.at)
-        if not isinstance(self.owner, str) or not self.owner:
-            raise ValueError(f"owner must be non-empty text such as 'ana' (got {self.owner!r:.60})")
-
-
-@dataclass(frozen=True)
-class Deposited:
+class Deposited(_Movement):
     """`amount` cents went into the wallet."""
 
-    wallet: str
-    amount: int
-    at: float = 0.0
 
-    def __post_init__(self) -> None:
-        _wallet(self.wallet)
-        _amount(self.amount)
-        _at(self.at)
-
-
-@dataclass(frozen=True)
-class Withdrawn:
+class Withdrawn(_Movement):
     """`amount` cents left the wallet."""
-
-    wallet: str
-    amount: int
-    at: float = 0.0
-
-    def __post_init__(self) -> None:
-        _wallet(self.wallet)
-        _amount(self.amount)
-        _at(self.at)
 
 
 @dataclass(frozen=True)
