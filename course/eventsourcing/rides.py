@@ -64,12 +64,12 @@ def fare_cents(km: float) -> int:
     return 250 + round(120 * validate.number("km", km, minimum=0, maximum=10_000, why="the ride's length"))
 
 
-# --- commands: what someone asks for (it may be refused) -------------------------------------------
+# --- what a command and its event both carry ------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class RequestRide:
-    """A rider asks for a ride in a city."""
+class _Request:
+    """A ride request's facts: the ride, the rider, the city and when (a command and its event share them)."""
 
     ride: str
     rider: str
@@ -81,8 +81,8 @@ class RequestRide:
 
 
 @dataclass(frozen=True)
-class AcceptRide:
-    """A dispatcher assigns a driver to a requested ride."""
+class _Acceptance:
+    """An assignment's facts: the ride, the driver, the dispatcher and when (a command and its event share them)."""
 
     ride: str
     driver: str
@@ -94,8 +94,8 @@ class AcceptRide:
 
 
 @dataclass(frozen=True)
-class CancelRide:
-    """The rider cancels a ride that has not started."""
+class _Cancellation:
+    """A cancellation's facts: the ride, the reason and when (a command and its event share them)."""
 
     ride: str
     reason: str = "rider cancelled"
@@ -106,8 +106,8 @@ class CancelRide:
 
 
 @dataclass(frozen=True)
-class StartRide:
-    """The driver picks the rider up."""
+class _Start:
+    """A pick-up's facts: the ride and when (a command and its event share them)."""
 
     ride: str
     at: float = 0.0
@@ -117,8 +117,8 @@ class StartRide:
 
 
 @dataclass(frozen=True)
-class CompleteRide:
-    """The driver drops the rider off after `km` kilometres."""
+class _Completion:
+    """A drop-off's facts: the ride, the kilometres and when (a command and its event share them)."""
 
     ride: str
     km: float
@@ -130,8 +130,8 @@ class CompleteRide:
 
 
 @dataclass(frozen=True)
-class PayRide:
-    """The rider pays `amount_cents` for a completed ride."""
+class _Payment:
+    """A payment's facts: the ride, `amount_cents` in `currency`, and when (a command and its event share them)."""
 
     ride: str
     amount_cents: int
@@ -141,85 +141,60 @@ class PayRide:
     def __post_init__(self) -> None:
         _text("ride", self.ride), _cents("amount_cents", self.amount_cents), _text("currency", self.currency)
         _at(self.at)
+
+
+# --- commands: what someone asks for (it may be refused) -------------------------------------------
+
+
+class RequestRide(_Request):
+    """A rider asks for a ride in a city."""
+
+
+class AcceptRide(_Acceptance):
+    """A dispatcher assigns a driver to a requested ride."""
+
+
+class CancelRide(_Cancellation):
+    """The rider cancels a ride that has not started."""
+
+
+class StartRide(_Start):
+    """The driver picks the rider up."""
+
+
+class CompleteRide(_Completion):
+    """The driver drops the rider off after `km` kilometres."""
+
+
+class PayRide(_Payment):
+    """The rider pays `amount_cents` for a completed ride."""
 
 
 # --- events: what happened (never refused, never changed) ------------------------------------------
 
 
-@dataclass(frozen=True)
-class RideRequested:
+class RideRequested(_Request):
     """A rider asked for a ride in a city."""
 
-    ride: str
-    rider: str
-    city: str
-    at: float = 0.0
 
-    def __post_init__(self) -> None:
-        _text("ride", self.ride), _text("rider", self.rider), _text("city", self.city), _at(self.at)
-
-
-@dataclass(frozen=True)
-class RideAccepted:
+class RideAccepted(_Acceptance):
     """A dispatcher assigned a driver."""
 
-    ride: str
-    driver: str
-    dispatcher: str = "d0"
-    at: float = 0.0
 
-    def __post_init__(self) -> None:
-        _text("ride", self.ride), _text("driver", self.driver), _text("dispatcher", self.dispatcher), _at(self.at)
-
-
-@dataclass(frozen=True)
-class RideCancelled:
+class RideCancelled(_Cancellation):
     """The ride was cancelled before it started."""
 
-    ride: str
-    reason: str = "rider cancelled"
-    at: float = 0.0
 
-    def __post_init__(self) -> None:
-        _text("ride", self.ride), _text("reason", self.reason), _at(self.at)
-
-
-@dataclass(frozen=True)
-class RideStarted:
+class RideStarted(_Start):
     """The rider was picked up."""
 
-    ride: str
-    at: float = 0.0
 
-    def __post_init__(self) -> None:
-        _text("ride", self.ride), _at(self.at)
-
-
-@dataclass(frozen=True)
-class RideCompleted:
+class RideCompleted(_Completion):
     """The rider was dropped off after `km` kilometres."""
 
-    ride: str
-    km: float
-    at: float = 0.0
 
-    def __post_init__(self) -> None:
-        _text("ride", self.ride), _at(self.at)
-        validate.number("km", self.km, minimum=0, maximum=10_000, why="the ride's length in kilometres")
-
-
-@dataclass(frozen=True)
-class RidePaid:
+class RidePaid(_Payment):
     """The ride was paid: `amount_cents` in `currency` (version 2 of this event)."""
-
-    ride: str
-    amount_cents: int
-    currency: str = "EUR"
-    at: float = 0.0
-
-    def __post_init__(self) -> None:
-        _text("ride", self.ride), _cents("amount_cents", self.amount_cents), _text("currency", self.currency)
-        _at(self.at)
 
 
 @dataclass(frozen=True)
