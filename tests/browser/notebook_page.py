@@ -251,7 +251,17 @@ class NotebookPage:
         path.parent.mkdir(parents=True, exist_ok=True)
         if lab is not None:
             lab.evaluate("lab => (lab.closest('.jp-Cell') || lab).scrollIntoView({block: 'start'})")
-        self.page.screenshot(path=str(path))
+        with contextlib.suppress(Exception):  # a figure that never paints still gets its screenshot taken
+            self.page.wait_for_function(_IMAGES_PAINTED_JS, polling=100, timeout=10_000)
+        # Chromium rasterizes a large image in tiles after it is decoded: keep shooting until two
+        # shots in a row agree, so the saved one shows the figure fully painted.
+        shot, previous = self.page.screenshot(), b""
+        for _ in range(20):
+            if shot == previous:
+                break
+            self.page.wait_for_timeout(250)
+            previous, shot = shot, self.page.screenshot()
+        path.write_bytes(shot)
         return path
 
     def close(self) -> None:
@@ -260,6 +270,21 @@ class NotebookPage:
             self.page.evaluate(_SHUTDOWN_JS, self.notebook)
         with contextlib.suppress(Exception):
             self.page.close()
+
+
+# Every output image is loaded and decoded, and two animation frames have passed (so it is painted).
+_IMAGES_PAINTED_JS = """
+() => {
+  if (window.__painted === undefined) {
+    window.__painted = false;
+    const images = [...document.querySelectorAll('.jp-OutputArea-output img')];
+    Promise.all(images.map(img => img.decode().catch(() => null))).then(() =>
+      requestAnimationFrame(() => requestAnimationFrame(() => { window.__painted = true; })));
+  }
+  if (window.__painted) { delete window.__painted; return true; }
+  return false;
+}
+"""
 
 
 def notebook_sources(path: Path) -> list[tuple[str, str, list[str]]]:
