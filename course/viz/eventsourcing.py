@@ -269,7 +269,16 @@ def draw_lag(results: Any, position: int | None = None, ax: Axes | None = None) 
         lines[name] = ax.plot(grid, lag, color=colour, linestyle=style, linewidth=1.2, label=name)[0]
     time = results.entries[position - 1].time if position else 0.0
     ax.axvline(time, color=OKABE_ITO["black"], linewidth=1, linestyle=":")
-    ax.text(time, 0.97, f" t = {time:.1f} s", transform=ax.get_xaxis_transform(), va="top", fontsize=FONT)
+    right = time > 0.8 * results.until  # near the right edge the label goes left of the line, inside the axes
+    ax.text(
+        time,
+        0.97,
+        f"t = {time:.1f} s " if right else f" t = {time:.1f} s",
+        ha="right" if right else "left",
+        transform=ax.get_xaxis_transform(),
+        va="top",
+        fontsize=FONT,
+    )
     ax.set_xlim(0, results.until)
     ax.set_ylim(bottom=-0.04 * max(1.0, ax.get_ylim()[1]))  # a read model that keeps up stays visible at 0
     ax.xaxis.set_major_locator(MaxNLocator(4))  # few ticks: each text costs a redraw
