@@ -59,6 +59,7 @@ notebooks: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/engine_vs_simpy.py
 	$(PY) benchmarks/eventsourcing_replay.py
+	$(PY) benchmarks/design_scale.py
 	$(PY) benchmarks/lab_latency.py
 
 clean:

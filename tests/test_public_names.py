@@ -6,7 +6,7 @@
 import importlib
 from collections import defaultdict
 
-PACKAGES = ["sim", "gateway", "balancing", "messaging", "streams", "eventsourcing", "viz", "labs", "checks", "grading"]
+PACKAGES = ["sim", "gateway", "balancing", "messaging", "streams", "eventsourcing", "design", "viz", "labs", "checks", "grading"]
 ONE_VERB = {"simulate"}
 
 
@@ -25,6 +25,6 @@ def test_a_public_name_means_one_thing_across_packages():
 
 
 def test_every_domain_package_has_the_one_verb():
-    for package in ["gateway", "balancing", "messaging", "streams", "eventsourcing"]:
+    for package in ["gateway", "balancing", "messaging", "streams", "eventsourcing", "design"]:
         module = importlib.import_module(f"course.{package}")
         assert "simulate" in module.__all__, f"course.{package} has no simulate(scenario, *, until, seed=0)"

@@ -5,6 +5,7 @@ a lesson with several labs lists the others as "<stem>:<name>".
 """
 
 from .balancer import balancer_lab
+from .design import design_lab
 from .eventsourcing import eventsourcing_lab
 from .gateway import gateway_lab
 from .queues import queues_lab
@@ -19,6 +20,7 @@ LABS = {
     "04_streams:replication": replication_lab,
     "04_streams:windows": windows_lab,
     "05_event_sourcing": eventsourcing_lab,
+    "06_putting_it_together": design_lab,
 }
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "LabView",
     "balancer_lab",
     "build_lab",
+    "design_lab",
     "eventsourcing_lab",
     "gateway_lab",
     "queues_lab",
