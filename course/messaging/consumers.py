@@ -222,6 +222,7 @@ class ConsumerPool:
         self.rng_processing: random.Random = stream(seed, f"service:{name}")  # as course.sim.ServerPool draws
         self.rng_faults: random.Random = stream(seed, "faults")
         self.status = ["idle"] * consumers
+        self._free: set[int] = set(range(consumers))  # the idle consumers, kept beside `status` for dispatch
         self.lanes: list[list[int] | None] = [self._lanes_of(c) for c in range(consumers)]
         self._read = [range(len(queue.lanes)) if lanes is None else lanes for lanes in self.lanes]
         self.service = None if dependency is None else DependencyState(dependency)
@@ -264,12 +265,18 @@ class ConsumerPool:
                 queue, read = self.queue, self._read
                 if queue.partitions is None and queue._best(read[0] if read else range(1)) is None:
                     break
-                for c in range(self.consumers):
-                    if self.status[c] == "idle" and queue._best(read[c]) is not None:
-                        if self.poll_interval:
-                            self._schedule_poll(c)
-                        else:
-                            self._take(c)
+                shared = queue.partitions is None  # one lane read by all: once it is empty, nobody finds work
+                for c in sorted(self._free):
+                    if self.status[c] != "idle":  # taken work since the loop began
+                        continue
+                    if queue._best(read[c]) is None:
+                        if shared:
+                            break
+                        continue
+                    if self.poll_interval:
+                        self._schedule_poll(c)
+                    else:
+                        self._take(c)
                 again = self._again
         finally:
             self._dispatching = False
@@ -287,15 +294,15 @@ class ConsumerPool:
             self._take(c)
 
     def _take(self, c: int) -> bool:
-        self.status[c] = "busy"  # before receive: receiving can admit a blocked message and wake the pool
+        self._mark(c, "busy")  # before receive: receiving can admit a blocked message and wake the pool
         breaker = self.breaker
         permit = "call" if breaker is None else breaker.allows()
         if permit is None:  # the breaker is open: leave the message in the queue
-            self.status[c] = "idle"
+            self._mark(c, "idle")
             return False
         delivery = self.queue._hand_out(c, self._read[c])
         if delivery is None:
-            self.status[c] = "idle"
+            self._mark(c, "idle")
             if permit == "probe" and breaker is not None:
                 breaker.probing = False
             return False
@@ -346,7 +353,7 @@ class ConsumerPool:
         else:  # a crash after the work and before the ack: the visibility timeout brings the message back
             self.queue._log("crash", msg, c)
             if self.restart:
-                self.status[c] = "down"
+                self._mark(c, "down")
                 self.env.schedule(self.restart, self._idle, c)
                 return
         self._idle(c)
@@ -362,7 +369,14 @@ class ConsumerPool:
             self.queue._log("duplicate", msg, c, detail="applied")
         self.effects[msg.id] = seen + 1
 
+    def _mark(self, c: int, state: str) -> None:
+        self.status[c] = state
+        if state == "idle":
+            self._free.add(c)
+        else:
+            self._free.discard(c)
+
     def _idle(self, c: int) -> None:
-        self.status[c] = "idle"
+        self._mark(c, "idle")
         self._anchor[c] = self.env.now
         self._take(c)
