@@ -42,9 +42,7 @@ RIDE_STATUSES = ("none", "requested", "accepted", "started", "completed", "paid"
 
 
 def _text(name: str, value: object) -> str:
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"{name} must be non-empty text (got {value!r:.60}): it names who or what is meant")
-    return value
+    return validate.text(name, value, why="it names who or what is meant")
 
 
 def _at(value: object) -> float:

@@ -61,9 +61,7 @@ class KeyVault:
         return f"KeyVault({len(self._keys)} keys, {len(self.forgotten)} forgotten)"
 
     def _subject(self, subject: object) -> str:
-        if not isinstance(subject, str) or not subject:
-            raise ValueError(f"subject must be non-empty text, e.g. 'ana' (got {subject!r:.60}): whose data it is")
-        return subject
+        return validate.text("subject", subject, example="'ana'", why="whose data it is")
 
     def seal(self, subject: str, text: str) -> Sealed:
         """Encrypt `text` with `subject`'s key (made on first use; refused once the subject is forgotten)."""

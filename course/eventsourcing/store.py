@@ -124,8 +124,7 @@ class EventStore:
                 f"after {position:,}): the toy keeps everything in memory"
             )
         if recorded is None:
-            if not stream_id:
-                raise ValueError("stream_id must be non-empty text, e.g. 'ride-7' (got ''): it names the stream")
+            validate.text("stream_id", stream_id, example="'ride-7'", why="it names the stream")
             if not events:
                 return 0
             recorded = self._streams[stream_id] = []

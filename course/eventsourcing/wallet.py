@@ -35,8 +35,7 @@ MAX_BALANCE = 10**15  # cents: ten trillion euros, far beyond any wallet (a boun
 
 
 def _wallet(value: object) -> None:
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"wallet must be non-empty text such as 'wallet-ana' (got {value!r:.60}): it names the wallet")
+    validate.text("wallet", value, example="'wallet-ana'", why="it names the wallet")
 
 
 def _amount(value: object) -> None:
@@ -58,8 +57,7 @@ class _Opening:
     def __post_init__(self) -> None:
         _wallet(self.wallet)
         _at(self.at)
-        if not isinstance(self.owner, str) or not self.owner:
-            raise ValueError(f"owner must be non-empty text such as 'ana' (got {self.owner!r:.60})")
+        validate.text("owner", self.owner, example="'ana'", why="whose wallet it is")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..sim.validate import MAX_UNTIL, choice, duration, instance, whole
+from ..sim.validate import text as validate_text
 
 __all__ = ["METHODS", "OUTCOME_OF_STATUS", "REASONS", "Headers", "Request", "Response", "outcome_of"]
 
@@ -67,9 +68,7 @@ def outcome_of(status: int) -> str:
 
 def _text(name: str, value: object, example: str) -> str:
     """`value` if it is non-empty text, else a ValueError naming `name` with an example."""
-    if isinstance(value, str) and value:
-        return value
-    raise ValueError(f"{name} must be non-empty text (got {value!r}): for example {name}={example}")
+    return validate_text(name, value, example=f"{name}={example}")
 
 
 _SPACE = re.compile(r"\s")

@@ -41,6 +41,7 @@ __all__ = [
     "probability",
     "rate",
     "seed",
+    "text",
     "until",
     "whole",
 ]
@@ -215,6 +216,22 @@ def seed(value: object, *, name: str = "seed") -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise _fail(name, "a whole number", value, "pick any, e.g. seed=0; the same seed gives the same run")
     return value
+
+
+def text(name: str, value: object, *, example: str = "", why: str = "") -> str:
+    """Return `value` if it is non-empty text, else say what it must be (with an example, and why).
+
+    >>> text("city", "paris")
+    'paris'
+    >>> text("stream_id", "", example="'ride-7'", why="it names the stream")
+    Traceback (most recent call last):
+    ...
+    ValueError: stream_id must be non-empty text (got ''): for example 'ride-7'; it names the stream
+    """
+    if isinstance(value, str) and value:
+        return value
+    tail = "; ".join(part for part in (f"for example {example}" if example else "", why) if part)
+    raise _fail(name, "non-empty text", value, tail)
 
 
 def choice(name: str, value: Any, options: Iterable[Any] | Mapping[Any, Any]) -> Any:
