@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["BAD", "LIMIT", "Probe", "cases", "expected", "public_callables", "verdict"]
+__all__ = ["BAD", "LIMIT", "Probe", "cases", "expected", "method", "public_callables", "quietly", "record", "verdict"]
 
 LIMIT = 10  # seconds before a call counts as a hang (generous: the suite must pass on a busy machine)
 
@@ -117,3 +117,26 @@ def cases(probes: Iterable[Probe]) -> list[Any]:
 def public_callables(module: Any) -> set[str]:
     """The names in `module.__all__` that are classes or functions (what a sweep must cover)."""
     return {name for name in module.__all__ if callable(getattr(module, name)) and not name.isupper()}
+
+
+def quietly(target: Callable[..., Any]) -> Callable[[dict[str, Any]], Any]:
+    """A probe `call` that runs `target(**kwargs)` and closes whatever figure it drew (drawings, labs)."""
+    import matplotlib.pyplot as plt
+
+    def call(kwargs: dict[str, Any]) -> Any:
+        try:
+            return target(**kwargs)
+        finally:
+            plt.close("all")
+
+    return call
+
+
+def method(make: Callable[[], Any], name: str) -> Callable[[dict[str, Any]], Any]:
+    """A probe `call` that calls method `name` of a fresh `make()` with the probe's keyword arguments."""
+    return lambda kwargs: getattr(make(), name)(**kwargs)
+
+
+def record(cls: Callable[..., Any], kwargs: dict[str, Any]) -> Probe:
+    """A value the library builds (a named tuple, a summary): listed in the sweep, every field skipped."""
+    return Probe(cls, kwargs, skip=frozenset(kwargs))

@@ -72,30 +72,13 @@ from course.viz.balancing import (
 )
 from course.viz.balancing_compare import draw_bins, draw_shares, draw_strategy_tails
 from course.viz.hash_ring import draw_keys_moved, draw_ring
-from tests.bad_input import BAD, Probe, cases, expected, public_callables, verdict
+from tests.bad_input import BAD, Probe, cases, expected, method, public_callables, quietly, verdict
 
 SEEDS = {"-1", "0", "1e9"}  # any whole number is a seed
 SMALL = BalancerScenario(backends=2, workload=Workload(rate=20), failures=(Outage("b1", at=0.5),))
 RUN = simulate(SMALL, until=2)
 TS = RUN.timeseries()
 RING = ConsistentHashRing(["a", "b"], vnodes=3)
-
-
-def quietly(target):
-    """Call `target(**kwargs)` and close whatever figure it drew (for drawings and labs)."""
-
-    def call(kwargs):
-        try:
-            return target(**kwargs)
-        finally:
-            plt.close("all")
-
-    return call
-
-
-def method(make, name):
-    """Call method `name` of a fresh `make()` with the probe's keyword arguments."""
-    return lambda kwargs: getattr(make(), name)(**kwargs)
 
 
 RECORD = dict(

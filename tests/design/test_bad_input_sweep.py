@@ -56,35 +56,13 @@ from course.viz.design import (
     draw_design_dashboard,
     draw_design_outcomes,
 )
-from tests.bad_input import Probe, cases, expected, public_callables, verdict
+from tests.bad_input import Probe, cases, expected, method, public_callables, quietly, record, verdict
 
 SEEDS = {"-1", "0", "1e9"}
 TEXT = {"string"}
 RIDES = Design.example("rides")
 RUN = simulate(RIDES, until=4, seed=0)
 REQUIREMENTS = Requirements(peak_rps=40, p99=1.0)
-
-
-def quietly(target):
-    """Call `target(**kwargs)` and close whatever figure it drew (for drawings and labs)."""
-
-    def call(kwargs):
-        try:
-            return target(**kwargs)
-        finally:
-            plt.close("all")
-
-    return call
-
-
-def method(make, name):
-    """Call method `name` of a fresh `make()` with the probe's keyword arguments."""
-    return lambda kwargs: getattr(make(), name)(**kwargs)
-
-
-def record(cls, kwargs):
-    """A value the library builds: listed in the sweep, every field skipped (see the module docstring)."""
-    return Probe(cls, kwargs, skip=frozenset(kwargs))
 
 
 PARTS = [

@@ -95,7 +95,7 @@ from course.viz.eventsourcing import (
     eventsourcing_graph,
     eventsourcing_layout,
 )
-from tests.bad_input import Probe, cases, expected, public_callables, verdict
+from tests.bad_input import Probe, cases, expected, method, public_callables, quietly, record, verdict
 
 SEEDS = {"-1", "0", "1e9"}  # any whole number is a seed
 TEXT = {"string"}  # "x" is a fine name for a ride, a rider, a city
@@ -109,28 +109,6 @@ def store_with_a_ride():
     store = EventStore()
     store.append("ride-1", [REQUESTED])
     return store
-
-
-def quietly(target):
-    """Call `target(**kwargs)` and close whatever figure it drew (for drawings and labs)."""
-
-    def call(kwargs):
-        try:
-            return target(**kwargs)
-        finally:
-            plt.close("all")
-
-    return call
-
-
-def method(make, name):
-    """Call method `name` of a fresh `make()` with the probe's keyword arguments."""
-    return lambda kwargs: getattr(make(), name)(**kwargs)
-
-
-def record(cls, kwargs):
-    """A named tuple: listed in the sweep, every field skipped (see the module docstring)."""
-    return Probe(cls, kwargs, skip=frozenset(kwargs))
 
 
 def text_fields(*names):
