@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 8888
 NBVAL_TIMEOUT ?= 120
 
-.PHONY: lab test test-unit test-notebooks test-browser notebooks exercises bench venv clean
+.PHONY: lab test test-unit test-notebooks test-browser notebooks exercises bench venv clean present
 
 venv: $(STAMP)
 
@@ -55,6 +55,11 @@ test-browser: $(STAMP)
 notebooks: $(STAMP)
 	$(PY) -m course execute lessons/*.ipynb solutions/*.ipynb
 	$(PY) -m course release
+
+# Presenter mode: `make present LESSON=02` serves that lesson's labs as one page without code, in large
+# type, with Voila on http://127.0.0.1:8866 only (PRESENT_PORT=... for another port); nothing leaves the machine.
+present: $(STAMP)
+	$(PY) -m course present "$(LESSON)" $(if $(PRESENT_PORT),--port $(PRESENT_PORT))
 
 bench: $(STAMP)
 	$(PY) benchmarks/engine_vs_simpy.py

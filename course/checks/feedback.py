@@ -4,7 +4,8 @@ The line is deterministic (nbval compares it): ✓ when every check passes, ✗ 
 first failing check and its input, expected and returned values, … when the answer is still a
 stub. A learner never sees a traceback for their own code: an exception becomes a one-line hint,
 an infinite loop a time-out. The checks use seed 0, so the feedback is the same on every run; the
-grader draws fresh inputs and may run more checks, and the pass line says so.
+grader draws fresh inputs and may run more checks, and the pass line says so. A pass or a fail is
+also kept for `course.progress()` in ``exercises/.course-progress.json`` (`course.progress.record`).
 
 Taught in exercises/01_api_gateway.ipynb.
 
@@ -29,6 +30,8 @@ import contextlib
 import io
 from dataclasses import dataclass
 from typing import Any
+
+from course.progress import record
 
 from .probes import Got, answer_all, read
 from .registry import ANSWERS, Question, QuestionDefinitionError, UnknownQuestionError, lookup
@@ -142,6 +145,7 @@ def run_question(question_id: str, answer: Any, seed: int = 0) -> CheckResult:
             ANSWERS[question_id] = answer
             result = evaluate(q, answer, seed)
             RESULTS[question_id] = result
+            record(question_id, result.status, result.passed, result.total)
     _last[:] = [result]
     return result
 

@@ -173,6 +173,7 @@ def kernel_env() -> dict[str, str]:
     """The kernel's environment: ours, minus MPLBACKEND (it stops inline figures), without debugger noise."""
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+    env["COURSE_PROGRESS"] = "off"  # executing a notebook is not a learner's attempt: no progress file
     return env
 
 

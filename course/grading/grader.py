@@ -41,6 +41,7 @@ from .execute import NotebookFormatError, first_line, parse_notebook, read_noteb
 from .offlimits import parse_cell
 from .outputs import error_of
 from .report import GradeReport, NotebookGrade, QuestionGrade
+from .roster import Submission
 from .sandbox import Isolation, Limits, isolation
 
 __all__ = [
@@ -376,11 +377,18 @@ def grade_notebook(
     limits: Limits | None = None,
     partial: bool = False,
     sandbox: Isolation | None = None,
+    solution_name: str | None = None,
+    support: Path | bool | None = True,
 ) -> NotebookGrade:
-    """Grade one learner notebook against ``solutions/<its name>``; every problem becomes a row, never an exception."""
+    """Grade one learner notebook against ``solutions/<its name>``; every problem becomes a row, never an exception.
+
+    `solution_name` grades a notebook named after its learner against that solution instead.
+    `support` is the folder whose regular files are copied next to the notebook's private copy: True
+    for the notebook's own folder, None for no files.
+    """
     path, label = Path(path), str(path)
     solutions = Path(solutions) if solutions is not None else default_solutions()
-    solution_path = solutions / path.name
+    solution_path = solutions / (solution_name or path.name)
     try:
         info = path.lstat()
     except OSError:
@@ -408,7 +416,8 @@ def grade_notebook(
         return every_question("error", reason) if questions_ else NotebookGrade(label, error=reason)
     if not known:
         names = ", ".join(p.name for p in sorted(solutions.glob("*.ipynb"))) or "none"
-        return NotebookGrade(label, error=f"no solution named {path.name} in {solutions} (solutions there: {names})")
+        wanted = solution_name or path.name
+        return NotebookGrade(label, error=f"no solution named {wanted} in {solutions} (solutions there: {names})")
     if not questions_:
         return NotebookGrade(label, error=f"the solution {solution_path} has no cell tagged check:<question id>")
     try:
@@ -422,7 +431,12 @@ def grade_notebook(
     with tempfile.TemporaryDirectory(prefix="course-grade-") as tmp:
         folder = Path(tmp)
         try:
-            note = _copy_folder(path.parent, folder / "work")
+            source = path.parent if support is True else support or None
+            if source is None:
+                (folder / "work").mkdir()
+                note = None
+            else:
+                note = _copy_folder(Path(source), folder / "work")
         except OSError as exc:
             note = f"the files next to the notebook could not be copied ({exc.strerror or type(exc).__name__})"
         strip_outputs(learner).metadata.pop("widgets", None)
@@ -495,10 +509,14 @@ def grade(
     seed: int | None = None,
     limits: Limits | None = None,
     partial: bool = False,
+    submissions: list[Submission] | None = None,
 ) -> GradeReport:
     """Grade every notebook in `paths` (folders are searched for ``*.ipynb``), `jobs` at a time, in the order given.
 
-    The checks are drawn with `seed` (a fresh one per run when None; the report names it).
+    The checks are drawn with `seed` (a fresh one per run when None; the report names it). A class's
+    `submissions` (`course.grading.roster`), when given, are graded instead of `paths`, each against
+    its own solution; a file named after its learner gets the exercises' files beside it, not its
+    classmates'.
     """
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs must be a whole number of at least 1 (got {jobs!r}): notebooks graded at once")
@@ -506,17 +524,30 @@ def grade(
     limits = limits or Limits()
     sandbox = isolation()
 
-    def one(item: Path | tuple[str, str]) -> NotebookGrade:
+    exercises = Path(solutions if solutions is not None else default_solutions()).parent / "exercises"
+
+    def one(item: Path | tuple[str, str] | Submission) -> NotebookGrade:
         if isinstance(item, tuple):
             return NotebookGrade(item[0], error=item[1])
+        name: str | None = None
+        support: Path | bool | None = True
+        if not isinstance(item, Submission):
+            path = item
+        elif item.path is None or item.solution is None:
+            return NotebookGrade(str(item.path or item.learner), error=item.problem or "nothing to grade")
+        else:
+            path, name = item.path, item.solution
+            if item.loose:
+                support = exercises if exercises.is_dir() else None
         try:
             return grade_notebook(
-                item, solutions, hidden, cell_timeout, timeout,
-                questions=questions, seed=seed, limits=limits, partial=partial, sandbox=sandbox,
+                path, solutions, hidden, cell_timeout, timeout, questions=questions, seed=seed,
+                limits=limits, partial=partial, sandbox=sandbox, solution_name=name, support=support,
             )  # fmt: skip
         except Exception as exc:  # a bug or a full disk must not cost the other learners their grades
-            return NotebookGrade(str(item), error=f"the grader failed here: {type(exc).__name__}: {str(exc)[:200]}")
+            return NotebookGrade(str(path), error=f"the grader failed here: {type(exc).__name__}: {str(exc)[:200]}")
 
+    items: list = _expand(paths) if submissions is None else list(submissions)
     with ThreadPoolExecutor(max_workers=jobs) as pool:  # each notebook runs in its own process anyway
-        notebooks = list(pool.map(one, _expand(paths)))
+        notebooks = list(pool.map(one, items))
     return GradeReport(notebooks, seed=seed, isolation=sandbox.describe(limits))

@@ -79,11 +79,11 @@ def test_a_file_that_is_not_a_notebook_is_refused(tmp_path, capsys):
     assert "cannot read" in capsys.readouterr().err
 
 
-def test_help_lists_the_three_commands(capsys):
+def test_help_lists_the_commands(capsys):
     with pytest.raises(SystemExit) as done:
         main(["--help"])
     assert done.value.code == 0
-    assert "{release,execute,grade}" in capsys.readouterr().out
+    assert "{release,execute,grade,gradebook,present}" in capsys.readouterr().out
 
 
 def test_the_kernel_is_gone_when_the_run_returns(tmp_path):
