@@ -101,6 +101,10 @@ class Voila:
             self.process = None
 
 
+LOADS = 3  # page loads tried before a presenter page counts as broken
+LOAD_TIMEOUT = 120  # seconds one load may take on a busy 2-core machine
+
+
 @pytest.fixture(scope="module", params=LESSONS, ids=[lesson.stem for lesson in LESSONS])
 def presented(request, chromium, tmp_path_factory):
     """One lesson's presenter page, loaded in its own tab until its labs have rendered; every request recorded."""
@@ -121,14 +125,23 @@ def presented(request, chromium, tmp_path_factory):
         try:
             started = time.monotonic()
             labs = sum(lab_count_in(c) for c in _lab_sources(lesson))
-            try:  # Voila streams the page while its kernel runs the cells: wait for the labs, not for "load"
-                page.goto(server.url, wait_until="commit")
-                page.wait_for_function(f"() => document.querySelectorAll('.widget-interact').length >= {labs}")
-                page.wait_for_selector(".widget-interact .widget-output img")
-            except Exception as exc:
-                log = server.log.read_text(errors="replace")[-2000:]
-                why = f"{lesson.name}: the presenter page showed no labs ({exc}); voila:\n{log}"
-                raise AssertionError(why) from None
+            # Voila streams the page while a fresh kernel runs the cells: wait for the labs, not for "load".
+            # Now and then a load stalls before the kernel starts; a stalled load is retried in a new one.
+            for attempt in range(1, LOADS + 1):
+                try:
+                    page.goto(server.url, wait_until="commit")
+                    wait = {"timeout": LOAD_TIMEOUT * 1000}
+                    page.wait_for_function(
+                        f"() => document.querySelectorAll('.widget-interact').length >= {labs}", **wait
+                    )
+                    page.wait_for_selector(".widget-interact .widget-output img", **wait)
+                    break
+                except Exception as exc:
+                    if attempt < LOADS:
+                        continue
+                    log = server.log.read_text(errors="replace")[-2000:]
+                    why = f"{lesson.name}: the presenter page showed no labs in {LOADS} loads ({exc}); voila:\n{log}"
+                    raise AssertionError(why) from None
             yield {"lesson": lesson, "page": page, "labs": labs, "elsewhere": elsewhere,
                    "seconds": time.monotonic() - started}  # fmt: skip
         finally:
