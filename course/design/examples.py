@@ -273,25 +273,25 @@ _SAYS = {
 
 def build_example(
     cls: Any,
-    name: str = "rides",
+    name: str,
     *,
-    rate: float = 40.0,
-    spike: float = 3.0,
-    instances: int = 3,
-    partitions: int = 6,
-    queue_capacity: int = 300,
-    workers: int | None = None,
-    failure: str = "none",
-    gateway: bool = True,
-    queue: bool = True,
-    stream: bool = True,
-    guards: bool = False,
-    shedding: bool = False,
-    client_retries: int = 0,
-    backoff: bool = False,
+    rate: float,
+    spike: float,
+    instances: int,
+    partitions: int,
+    queue_capacity: int,
+    workers: int | None,
+    failure: str,
+    gateway: bool,
+    queue: bool,
+    stream: bool,
+    guards: bool,
+    shedding: bool,
+    client_retries: int,
+    backoff: bool,
     **changes: Any,
 ) -> Any:
-    """`Design.example(name, **knobs)`: see that method; this checks the knobs and builds the design."""
+    """`Design.example(name, **knobs)`: see that method (it holds the defaults); this checks the knobs and builds."""
     validate.choice("name", name, DESIGNS)
     knobs: dict[str, Any] = {
         "rate": validate.rate("rate", rate, maximum=100_000, why="base requests per second, all clients together"),
