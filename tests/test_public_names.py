@@ -6,7 +6,19 @@
 import importlib
 from collections import defaultdict
 
-PACKAGES = ["sim", "gateway", "balancing", "messaging", "streams", "eventsourcing", "design", "viz", "labs", "checks", "grading"]
+PACKAGES = [
+    "sim",
+    "gateway",
+    "balancing",
+    "messaging",
+    "streams",
+    "eventsourcing",
+    "design",
+    "viz",
+    "labs",
+    "checks",
+    "grading",
+]
 ONE_VERB = {"simulate"}
 
 

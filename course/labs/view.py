@@ -179,9 +179,7 @@ def build_lab(
     LabView(n=4)
     >>> plt.close("all")
     """
-    defaults = {
-        name: p.default for name, p in inspect.signature(view).parameters.items() if p.default is not p.empty
-    }
+    defaults = {name: p.default for name, p in inspect.signature(view).parameters.items() if p.default is not p.empty}
     widgets_by_name: dict[str, widgets.Widget] = {}
     for control in controls:
         if control.name not in defaults:

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import random
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from heapq import heappop, heappush
+from itertools import count, islice
 from typing import Any
 
 from .validate import function, instance, number, whole
@@ -65,17 +66,27 @@ class Environment:
     still happen) or when nothing is left to do.
     """
 
-    __slots__ = ("_cancelled", "_heap", "_next_ticket", "events_processed", "now")
+    __slots__ = ("_cancelled", "_heap", "_tickets", "events_processed", "now")
 
     def __init__(self, start: float = 0.0):
         self.now = number("start", start, minimum=0.0, why="the clock starts at this many simulated seconds")
         self._heap: list[tuple[float, int, Callable[..., Any], tuple[Any, ...]]] = []
-        self._next_ticket = 0  # tickets are handed out in order: 0, 1, 2, ...
+        self._tickets = count()  # tickets are handed out in order: 0, 1, 2, ...
         self._cancelled: set[int] = set()  # tickets called off; a few may belong to events already gone
         self.events_processed = 0
 
     def __repr__(self) -> str:
         return f"Environment(now={self.now:g}, pending={self.pending})"
+
+    @property
+    def issued(self) -> int:
+        """Tickets handed out so far (every `schedule` takes the next one: 0, 1, 2, ...).
+
+        >>> env = Environment()
+        >>> _ = env.schedule(1.0, print); env.issued
+        1
+        """
+        return int(repr(self._tickets)[6:-1])  # count(n) prints as "count(n)"; reading it takes none
 
     @property
     def pending(self) -> int:
@@ -103,8 +114,7 @@ class Environment:
         """
         if delay.__class__ is not float or not 0.0 <= delay < _INF or not callable(callback):  # fast path: a float
             delay = self._check(delay, callback, "delay")
-        ticket = self._next_ticket
-        self._next_ticket = ticket + 1
+        ticket = next(self._tickets)
         heappush(self._heap, (self.now + delay, ticket, callback, args))
         return ticket
 
@@ -136,7 +146,7 @@ class Environment:
         >>> env.run(); env.cancel(ticket); env
         Environment(now=0, pending=0)
         """
-        issued = self._next_ticket
+        issued = self.issued
         why = f"a ticket is what schedule() returned, and {issued} have been handed out"
         whole("ticket", ticket, minimum=0, maximum=issued - 1, why=why)
         cancelled, heap = self._cancelled, self._heap
@@ -185,16 +195,15 @@ use until=None to run until no event is left
         horizon = _LAST if until is None else until  # an event at infinity never happens
         processed = 0
         while heap:
-            event = heappop(heap)
-            time, ticket, callback, args = event
+            time, ticket, callback, args = heappop(heap)
             if time > horizon:
-                heappush(heap, event)
+                heappush(heap, (time, ticket, callback, args))
                 break
             if cancelled and ticket in cancelled:
                 cancelled.discard(ticket)
                 continue
             if processed >= max_events:
-                heappush(heap, event)
+                heappush(heap, (time, ticket, callback, args))
                 self.events_processed += processed
                 when = "to run until no event is left" if until is None else f"before t={horizon:g} s"
                 raise SimulationLimitError(
@@ -213,8 +222,9 @@ use until=None to run until no event is left
     def feed(self, times: Iterable[float], callback: Callable[..., Any], *args: Any) -> None:
         """Call `callback(*args)` at each absolute time of the ascending iterable `times`.
 
-        Times are drawn lazily, one ahead, so an endless arrival process costs nothing
-        beyond the horizon of `run`. The callback reads the time from `env.now`.
+        Times are read ahead in blocks of 64 and checked as they are read, so an endless
+        arrival process costs next to nothing beyond the horizon of `run`. The callback
+        reads the time from `env.now`.
 
         >>> env = Environment()
         >>> seen = []
@@ -225,22 +235,44 @@ use until=None to run until no event is left
         """
         function("callback", callback, example="env.feed(source.times(until, rng), pool.submit)")
         instance("times", times, Iterable, example="times=[0.5, 1.5, 9.0]")
-        it = iter(times)
-        heap = self._heap
+        it, heap, tickets, env = iter(times), self._heap, self._tickets, self
+        ahead = read_ahead(it, self.now)  # the next arrival times, last first
 
         def arrive() -> None:
-            nxt = next(it, None)
-            if nxt is not None:  # push the next arrival directly: one heap entry per arrival
-                try:
-                    if not nxt >= self.now:  # also NaN; an infinite time is pushed and never arrives
-                        raise ValueError
-                except (TypeError, ValueError):
-                    number("times", nxt, minimum=self.now, why="arrival times never go backwards")
-                ticket = self._next_ticket
-                self._next_ticket = ticket + 1
-                heappush(heap, (nxt, ticket, arrive, ()))
-            callback(*args)
+            if not ahead:
+                ahead.extend(read_ahead(it, env.now))
+            if ahead:  # push the next arrival directly: one heap entry per arrival
+                heappush(heap, (ahead.pop(), next(tickets), arrive, ()))
+            if args:
+                callback(*args)
+            else:
+                callback()  # no argument to spread: the common case, called directly
 
-        first = next(it, None)
-        if first is not None:
-            self.schedule_at(number("times", first, minimum=self.now, why="the first arrival"), arrive)
+        if ahead:
+            self.schedule_at(ahead.pop(), arrive)
+
+
+def read_ahead(times: Iterator[Any], after: float, size: int = 64) -> list[float]:
+    """The next `size` times of `times` (fewer at its end), last first, each no earlier than the one before.
+
+    An infinite time is kept: it sorts after every horizon, so it never arrives.
+
+    >>> read_ahead(iter([1.0, 2.0, 3.0]), after=0.5, size=2)
+    [2.0, 1.0]
+    >>> read_ahead(iter([2.0, 1.0]), after=0.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: times must be a finite number of at least 2 (got 1.0): arrival times never go backwards
+    """
+    block = list(islice(times, size))
+    previous = after
+    for time in block:
+        try:
+            if not time >= previous:  # also NaN
+                raise ValueError
+        except (TypeError, ValueError):
+            number("times", time, minimum=previous, why="arrival times never go backwards")
+            raise  # pragma: no cover - number() refuses anything that failed the test above
+        previous = time
+    block.reverse()
+    return block

@@ -161,7 +161,7 @@ def mmc(arrival_rate: float, service_rate: float, servers: int, customers: int, 
     env = Environment()
     pool = ServerPool(env, c, Exponential(mu), seed=seed, name="mmc", keep_records=False)
     arrivals = islice(Poisson(lam).times(math.inf, stream(seed, "arrivals")), n)
-    env.feed(arrivals, pool.submit)
+    pool.feed(arrivals)
     env.run(max_events=2 * n + 16)  # one arrival and one departure per customer
     return MMCResult(
         customers=n,

@@ -215,9 +215,8 @@ def test_feed_calls_back_at_each_time_and_stops_at_the_horizon():
 @pytest.mark.parametrize("bad", [1.0, float("nan"), "3"])
 def test_feed_refuses_times_that_go_backwards_or_are_not_times(bad):
     env = Environment()
-    env.feed([2.0, bad], lambda: None)
     with pytest.raises(ValueError, match=r"^times must be a finite number of at least 2 .*never go backwards"):
-        env.run()
+        env.feed([2.0, bad], lambda: None)  # refused as it is read: here in the first block, at once
 
 
 def test_an_arrival_at_infinity_never_happens():

@@ -1,4 +1,5 @@
 import math
+import random
 import time
 
 import numpy as np
@@ -7,6 +8,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from course.sim import ConstantRate, Environment, Exponential, Poisson, ServerPool, percentile, run_pool
+
+POOLS = {  # a pool and its traffic, drawn by hypothesis
+    "rate": st.floats(0.0, 50.0),
+    "servers": st.integers(1, 4),
+    "capacity": st.one_of(st.none(), st.integers(0, 10)),
+    "seed": st.integers(0, 1000),
+}
 
 
 def test_fifo_order_and_waiting_on_a_single_server():
@@ -70,12 +78,7 @@ def test_results_keep_unfinished_jobs_at_the_horizon():
     assert s.requests == s.served + s.rejected + s.unfinished
 
 
-@given(
-    rate=st.floats(0.0, 50.0),
-    servers=st.integers(1, 4),
-    capacity=st.one_of(st.none(), st.integers(0, 10)),
-    seed=st.integers(0, 1000),
-)
+@given(**POOLS)
 def test_every_job_gets_exactly_one_outcome(rate, servers, capacity, seed):
     res = run_pool(Poisson(rate), Exponential(5.0), servers=servers, queue_capacity=capacity, until=10, seed=seed)
     jobs = [r.job for r in res.records]
@@ -150,3 +153,26 @@ def test_service_times_given_per_job_are_checked_and_used():
 def test_bad_pool_settings_are_refused_with_the_fix(kwargs, message):
     with pytest.raises(ValueError, match=message):
         ServerPool(Environment(), **kwargs)
+
+
+@given(**POOLS)
+def test_pool_feed_serves_exactly_as_env_feed_with_submit(rate, servers, capacity, seed):
+    def run(fast):
+        env = Environment()
+        pool = ServerPool(env, servers, Exponential(2.0), queue_capacity=capacity, seed=seed)
+        times = Poisson(rate).times(30, random.Random(seed))
+        pool.feed(times) if fast else env.feed(times, pool.submit)
+        env.run(until=30)
+        return pool.results().records, pool.total_wait, pool.total_latency
+
+    assert run(fast=True) == run(fast=False)
+
+
+def test_draws_from_a_distribution_written_elsewhere_are_checked():
+    class Broken(Exponential):
+        def sample_many(self, rng, n):
+            return [-1.0] * n
+
+    pool = ServerPool(Environment(), 1, Broken(1.0))
+    with pytest.raises(ValueError, match=r"^service_time must be .*Broken must draw seconds of work"):
+        pool.submit()
