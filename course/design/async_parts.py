@@ -39,6 +39,7 @@ class QueueNode:
             retry=spec.retry,
             seed=seed,
             name=spec.name,
+            keep_history=False,  # a design reads its own samples and the messages, not the queue's event log
         )
         self.blocked: deque[tuple[Message, Job, LiveTier]] = deque()
         self.max_blocked = 0
@@ -97,7 +98,7 @@ class QueueNode:
     @property
     def max_held(self) -> int:
         """The most messages the queue ever held at once (ready, delayed or in flight)."""
-        return max((row[1] + row[2] + row[3] for row in self.queue.gauges), default=0)
+        return self.queue.peak_held
 
     def utilization(self, elapsed: float) -> float:
         """Share of the workers' time spent processing over `elapsed` seconds."""

@@ -84,6 +84,7 @@ class Front:
                 cache=None if design.cache is None else design.cache.fresh(),
                 overhead=design.overhead,
                 admission=None if design.admission is None else design.admission.fresh(),
+                keep_log=False,  # a design counts its own outcomes (its results never read the access log)
             )
             self._front = self.gateway._front
             self._stopped = self.gateway._stopped

@@ -59,6 +59,10 @@ class MessageQueue:
     removing, so a message that comes back always has its place): a new message finding it full
     blocks its producer, is rejected, or pushes out the oldest waiting message (`when_full`).
 
+    The queue logs every step of every message in `events` and its depths in `gauges`, unless
+    `keep_history=False` (a run of millions of messages): then both stay empty, and `peak_held`
+    still tells the most messages it held at once.
+
     Taught in lessons/03_queues.ipynb.
 
     >>> env = Environment()
@@ -87,6 +91,7 @@ class MessageQueue:
         retry: RetryPolicy | None = None,
         seed: int = 0,
         name: str = "queue",
+        keep_history: bool = True,
     ):
         validate.instance("env", env, Environment, example="env=course.sim.Environment()")
         if capacity is not None:
@@ -110,6 +115,7 @@ class MessageQueue:
         validate.instance("retry", retry, RetryPolicy, example="retry=RetryPolicy(backoff='exponential')")
         validate.seed(seed)
         validate.instance("name", name, str, example="name='orders'")
+        validate.instance("keep_history", keep_history, bool, example="keep_history=False for runs of millions")
         self.env = env
         self.capacity = capacity
         self.when_full = when_full
@@ -121,8 +127,12 @@ class MessageQueue:
         self.rng = stream(seed, "backoff")
         self.lanes = [_Lane() for _ in range(partitions or 1)]
         self.messages: list[Message] = []
-        self.events: list[QueueEvent] = []
+        self.keep_history = keep_history
+        self.events: list[QueueEvent] = []  # stays empty when not keep_history
         self.gauges: list[tuple[float, int, int, int, int, int]] = [(env.now, 0, 0, 0, 0, 0)]
+        self._peak = (0, env.now, 0)  # (most held at the end of an instant, the last instant, held at it)
+        if not keep_history:
+            self._log = self._forget  # type: ignore[method-assign]
         self.dlq = DeadLetterQueue(self._redrive)
         self.counts = dict.fromkeys(("at_producer", "ready", "delayed", "in_flight", *FINAL_STATES), 0)
         self._blocked: deque[Message] = deque()
@@ -145,6 +155,17 @@ class MessageQueue:
     def waiting(self) -> int:
         """Messages in the queue and not in flight (ready or delayed)."""
         return self.counts["ready"] + self.counts["delayed"]
+
+    @property
+    def peak_held(self) -> int:
+        """The most messages the queue held at once (at the end of an instant), history kept or not.
+
+        >>> q = MessageQueue(Environment(), keep_history=False)
+        >>> [q.send() for _ in range(3)] and q.receive() and q.peak_held, q.events
+        (3, [])
+        """
+        peak, _, held = self._peak
+        return max(peak, held)
 
     @property
     def held(self) -> int:
@@ -326,8 +347,16 @@ class MessageQueue:
         # tuple.__new__ builds the same QueueEvent as QueueEvent(...), without the keyword handling (the hot path)
         self.events.append(_tuple_new(QueueEvent, (self.env.now, kind, msg.id, consumer, msg.attempts, detail)))
 
+    def _forget(self, kind: str, msg: Message, consumer: int = -1, detail: str = "") -> None:
+        """`_log` when the queue keeps no history."""
+
     def _gauge(self) -> None:
         c = self.counts
+        peak, last, held = self._peak
+        now = self.env.now
+        self._peak = (held if now != last and held > peak else peak, now, c["ready"] + c["delayed"] + c["in_flight"])
+        if not self.keep_history:
+            return
         row = (self.env.now, c["ready"], c["delayed"], c["in_flight"], c["at_producer"], c["dead_lettered"])
         if self.gauges[-1][0] == row[0]:
             self.gauges[-1] = row

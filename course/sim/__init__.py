@@ -6,7 +6,7 @@ the outcome vocabulary, argument validation (`course.sim.validate`) and stable h
 
 from .distributions import Constant, Distribution, Exponential, LogNormal, Uniform, as_distribution
 from .hashing import murmur2, partition_for, stable_hash
-from .kernel import Environment, SimulationLimitError, Ticket, stream
+from .kernel import Environment, SimulationLimitError, Ticket, collector_paused, stream
 from .outcomes import OUTCOMES, outcome
 from .queueing import MMCResult, MMCTheory, SweepPoint, erlang_c, mmc, mmc_theory, utilization_sweep
 from .results import (
@@ -57,6 +57,7 @@ __all__ = [
     "Uniform",
     "arrival_times",
     "as_distribution",
+    "collector_paused",
     "erlang_c",
     "format_duration",
     "mmc",

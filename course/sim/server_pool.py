@@ -71,7 +71,7 @@ class ServerPool:
         self.rng = stream(seed, f"service:{name}")  # also checks the seed
         # The kernel's heap and ticket counter, shared: a job's end is pushed without a call to
         # `env.schedule` (its checks are for outside callers; a drawn duration is already valid).
-        self._heap, self._tickets = env._heap, env._tickets
+        self._heap = env._heap
         self._on_finish = self._finish
         self._draws: list[float] = []  # service times drawn in blocks, used from the end
         self.records: list[Record] = []
@@ -148,7 +148,10 @@ class ServerPool:
             work = service_time / self.speed
             self.in_service[server] = (job_id, now, work, on_done, tag)
             self.started[server] = now
-            heappush(self._heap, (now + work, next(self._tickets), self._on_finish, (server,)))
+            env = self.env
+            ticket = env._next_ticket
+            env._next_ticket = ticket + 1
+            heappush(self._heap, (now + work, ticket, self._on_finish, (server,)))
             return job_id
         if self.queue_capacity is not None and len(self.queue) >= self.queue_capacity:
             self._reject(job_id, now, on_done, tag)
@@ -179,7 +182,7 @@ class ServerPool:
         [(0.5, 0.5, 1.5), (0.75, 1.5, 2.5)]
         """
         instance("times", times, Iterable, example="times=[0.5, 1.5, 9.0]")
-        env, heap, tickets, it = self.env, self._heap, self._tickets, iter(times)
+        env, heap, it = self.env, self._heap, iter(times)
         free, queue, in_service, started = self.free, self.queue, self.in_service, self.started
         finish, speed, capacity = self._on_finish, self.speed, self.queue_capacity
         ahead = read_ahead(it, env.now)  # the next arrival times, last first
@@ -189,7 +192,9 @@ class ServerPool:
                 ahead.extend(read_ahead(it, env.now))
             now = env.now
             if ahead:  # the next arrival goes on the heap before this one is served
-                heappush(heap, (ahead.pop(), next(tickets), arrive, ()))
+                ticket = env._next_ticket
+                env._next_ticket = ticket + 1
+                heappush(heap, (ahead.pop(), ticket, arrive, ()))
             draws = self._draws
             if not draws:
                 draws = self._draws = self._draw_block()
@@ -200,7 +205,9 @@ class ServerPool:
                 work = draws.pop() / speed
                 in_service[server] = (job_id, now, work, None, None)
                 started[server] = now
-                heappush(heap, (now + work, next(tickets), finish, (server,)))
+                ticket = env._next_ticket
+                env._next_ticket = ticket + 1
+                heappush(heap, (now + work, ticket, finish, (server,)))
             elif capacity is None or len(queue) < capacity:
                 queue.append((job_id, now, draws.pop() / speed, None, None))
             else:
@@ -230,7 +237,10 @@ class ServerPool:
         if queue:  # the worker takes the next job at once
             job = in_service[server] = queue.popleft()
             started[server] = now
-            heappush(self._heap, (now + job[2], next(self._tickets), self._on_finish, (server,)))
+            env = self.env
+            ticket = env._next_ticket
+            env._next_ticket = ticket + 1
+            heappush(self._heap, (now + job[2], ticket, self._on_finish, (server,)))
         else:
             in_service[server] = None
             self.free.append(server)

@@ -210,3 +210,25 @@ def test_every_request_gets_exactly_one_outcome_and_the_counters_add_up(reqs, li
         assert after.arrived == before.passed  # what one stage passes on, the next receives
     assert counts[-1].passed == 0 and gw.in_flight == 0  # the backend answers everything it gets
     assert set(statuses) <= {200, 401, 403, 404, 405, 429}
+
+
+@given(reqs=requests, limiter=limiters)
+def test_a_gateway_that_keeps_no_log_answers_and_counts_the_same(reqs, limiter):
+    def run(keep_log):
+        gw = Gateway(
+            ROUTES,
+            auth=AUTH,
+            limiter=None if limiter is None else limiter.fresh(),
+            cache=Cache(capacity=2, ttl=0.5),
+            keep_log=keep_log,
+        )
+        now, statuses = 0.0, []
+        for method, path, key, gap in reqs:
+            now += gap / 1000
+            headers = {"X-Api-Key": key} if key else None
+            statuses.append(gw.handle(Request(method, path, "c", headers=headers), now=now).status)
+        return statuses, gw.counts(), gw.outcomes(), len(gw.log)
+
+    (statuses, counts, outcomes, logged), without = run(True), run(False)
+    assert without == (statuses, counts, outcomes, 0)
+    assert logged == len(reqs)

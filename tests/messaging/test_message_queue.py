@@ -438,3 +438,25 @@ def test_repr_shows_the_counts():
     q = MessageQueue(Environment())
     q.send()
     assert repr(q) == "MessageQueue('queue', ready=1, delayed=0, in_flight=0, acked=0, dead_lettered=0, rejected=0)"
+
+
+@given(st.lists(st.sampled_from(["send", "receive", "ack", "nack", "wait"]), max_size=60), st.integers(1, 6))
+def test_a_queue_that_keeps_no_history_behaves_the_same_and_knows_its_peak(steps, capacity):
+    def run(keep_history):
+        env = Environment()
+        q = MessageQueue(env, capacity=capacity, visibility_timeout=2.0, keep_history=keep_history)
+        out: list = []
+        for step in steps:
+            if step == "send":
+                q.send()
+            elif step == "receive" and (d := q.receive()) is not None:
+                out.append(d)
+            elif step in ("ack", "nack") and out:
+                getattr(q, step)(out.pop(0))
+            elif step == "wait":
+                env.run(until=env.now + 0.7)
+        return q
+
+    kept, forgetful = run(True), run(False)
+    assert forgetful.counts == kept.counts and forgetful.events == [] and len(forgetful.gauges) == 1
+    assert forgetful.peak_held == kept.peak_held == max(r[1] + r[2] + r[3] for r in kept.gauges)

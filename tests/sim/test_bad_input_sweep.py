@@ -327,6 +327,7 @@ EXEMPT = {
     "MMCResult": "built by mmc() from a simulated run",
     "MMCTheory": "built by mmc_theory() from validated rates",
     "SweepPoint": "built by utilization_sweep(); draw_latency_curve checks the points it is given",
+    "collector_paused": "a context manager with no arguments (test_kernel.py checks it restores the collector)",
 }
 
 

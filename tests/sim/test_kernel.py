@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from course.sim import Environment, SimulationLimitError, stream
+from course.sim import Environment, SimulationLimitError, collector_paused, stream
 
 
 def test_events_happen_in_time_order_and_ties_in_scheduling_order():
@@ -238,3 +238,20 @@ def test_streams_are_reproducible_and_independent_by_name():
 def test_a_seed_must_be_a_whole_number(seed):
     with pytest.raises(ValueError, match=r"^seed must be a whole number"):
         stream(seed)
+
+
+def test_collector_paused_restores_the_collector_also_after_an_error():
+    import gc
+
+    assert gc.isenabled()
+    with pytest.raises(ZeroDivisionError), collector_paused():
+        assert not gc.isenabled()
+        1 / 0  # noqa: B018
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # it was off before: it stays off
+    finally:
+        gc.enable()
