@@ -213,7 +213,9 @@ use until=None to run until no event is left
         whole("max_events", max_events, minimum=1, maximum=MAX_EVENTS, why="the most events one run may process")
         heap, cancelled = self._heap, self._cancelled
         horizon = _LAST if until is None else until  # an event at infinity never happens
-        processed = 0
+        # Events are counted down in chunks of at most 256, so the counter is always one of Python's
+        # cached small ints: counting a million events allocates nothing.
+        budget, chunk = max_events, 0  # events allowed after this chunk; events left in it
         while heap:
             time, ticket, callback, args = heappop(heap)
             if time > horizon:
@@ -222,18 +224,21 @@ use until=None to run until no event is left
             if cancelled and ticket in cancelled:
                 cancelled.discard(ticket)
                 continue
-            if processed >= max_events:
-                heappush(heap, (time, ticket, callback, args))
-                self.events_processed += processed
-                when = "to run until no event is left" if until is None else f"before t={horizon:g} s"
-                raise SimulationLimitError(
-                    f"the simulation needed more than {max_events:,} events {when}; "
-                    "shorten the run or lower the traffic"
-                )
+            if not chunk:
+                if not budget:
+                    heappush(heap, (time, ticket, callback, args))
+                    self.events_processed += max_events
+                    when = "to run until no event is left" if until is None else f"before t={horizon:g} s"
+                    raise SimulationLimitError(
+                        f"the simulation needed more than {max_events:,} events {when}; "
+                        "shorten the run or lower the traffic"
+                    )
+                chunk = min(256, budget)
+                budget -= chunk
+            chunk -= 1
             self.now = time
-            processed += 1
             callback(*args)
-        self.events_processed += processed
+        self.events_processed += max_events - budget - chunk
         if not heap:
             cancelled.clear()  # every cancelled event is gone: nothing left to skip
         if until is not None:

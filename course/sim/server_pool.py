@@ -77,6 +77,7 @@ class ServerPool:
         self.records: list[Record] = []
         self.queue: deque[_Job] = deque()
         self.free: list[int] = list(range(servers - 1, -1, -1))  # pop() hands out worker 0 first
+        self._workers = [(server,) for server in range(servers)]  # each worker's `_finish` arguments, made once
         # per worker: the job it serves (number, arrival, work, on_done, tag) or None, and when it started
         self.in_service: list[_Job | None] = [None] * servers
         self.started: list[float] = [0.0] * servers
@@ -151,7 +152,7 @@ class ServerPool:
             env = self.env
             ticket = env._next_ticket
             env._next_ticket = ticket + 1
-            heappush(self._heap, (now + work, ticket, self._on_finish, (server,)))
+            heappush(self._heap, (now + work, ticket, self._on_finish, self._workers[server]))
             return job_id
         if self.queue_capacity is not None and len(self.queue) >= self.queue_capacity:
             self._reject(job_id, now, on_done, tag)
@@ -184,7 +185,7 @@ class ServerPool:
         instance("times", times, Iterable, example="times=[0.5, 1.5, 9.0]")
         env, heap, it = self.env, self._heap, iter(times)
         free, queue, in_service, started = self.free, self.queue, self.in_service, self.started
-        finish, speed, capacity = self._on_finish, self.speed, self.queue_capacity
+        finish, speed, capacity, workers = self._on_finish, self.speed, self.queue_capacity, self._workers
         ahead = read_ahead(it, env.now)  # the next arrival times, last first
 
         def arrive() -> None:
@@ -207,7 +208,7 @@ class ServerPool:
                 started[server] = now
                 ticket = env._next_ticket
                 env._next_ticket = ticket + 1
-                heappush(heap, (now + work, ticket, finish, (server,)))
+                heappush(heap, (now + work, ticket, finish, workers[server]))
             elif capacity is None or len(queue) < capacity:
                 queue.append((job_id, now, draws.pop() / speed, None, None))
             else:
@@ -240,7 +241,7 @@ class ServerPool:
             env = self.env
             ticket = env._next_ticket
             env._next_ticket = ticket + 1
-            heappush(self._heap, (now + job[2], ticket, self._on_finish, (server,)))
+            heappush(self._heap, (now + job[2], ticket, self._on_finish, self._workers[server]))
         else:
             in_service[server] = None
             self.free.append(server)

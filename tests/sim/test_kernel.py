@@ -255,3 +255,20 @@ def test_collector_paused_restores_the_collector_also_after_an_error():
         assert not gc.isenabled()  # it was off before: it stays off
     finally:
         gc.enable()
+
+
+@given(events=st.integers(0, 700), cancelled=st.integers(0, 50), bound=st.integers(1, 700))
+def test_the_event_bound_is_exact_and_cancelled_events_do_not_count(events, cancelled, bound):
+    env = Environment()
+    tickets = [env.schedule(float(i), lambda: None) for i in range(events + cancelled)]
+    for ticket in tickets[::-1][:cancelled] if cancelled else []:
+        env.cancel(ticket)
+    if events <= bound:
+        env.run(max_events=bound)
+        assert env.events_processed == events and env.pending == 0
+    else:
+        with pytest.raises(SimulationLimitError):
+            env.run(max_events=bound)
+        assert env.events_processed == bound and env.pending == events - bound
+        env.run()  # the rest still happens, in order
+        assert env.events_processed == events and env.pending == 0
