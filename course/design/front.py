@@ -7,8 +7,8 @@ goes to its tier, and the gateway answers 504 if the tier has not answered withi
 the tier from the same routes, with no auth, no limit and no cache, and give up after the same
 timeout themselves.
 
-This module drives the gateway through the hooks `course.gateway.simulate` uses (`_front`,
-`_stopped`, `_answered_by_backend`): the gateway has no public "decide now, answer later" call yet.
+The gateway is driven as `course.gateway.simulate` drives it: `Gateway.decide` now, and
+`Gateway.answer` when the tier answers (or the timeout passes).
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from ..gateway import Gateway, Request, RouteTable
-from ..gateway.gateway import _Forward
+from ..gateway import Gateway, Request, RouteTable, Stopped
 from ..sim import Environment
 from .design import Design
 
@@ -48,7 +47,7 @@ class _Waiting:
         front.answers[key] = front.answers.get(key, 0) + 1
         if self.forward is not None:
             now = front.env.now
-            front._answered_by_backend(self.forward, status, now - self.forward.time, now)
+            front.gateway_answer(self.forward, status, now - self.forward.time, now)
         front.answer(self.req, status, self.service)
 
     def expire(self) -> None:
@@ -59,7 +58,7 @@ class _Waiting:
         front.timeouts += 1
         front.timeouts_by[self.service] = front.timeouts_by.get(self.service, 0) + 1
         if self.forward is not None:
-            front._answered_by_backend(self.forward, 504, 0.0, front.env.now)
+            front.gateway_answer(self.forward, 504, 0.0, front.env.now)
         front.answer(self.req, 504, "gateway" if self.forward is not None else "clients")
 
 
@@ -86,21 +85,18 @@ class Front:
                 admission=None if design.admission is None else design.admission.fresh(),
                 keep_log=False,  # a design counts its own outcomes (its results never read the access log)
             )
-            self._front = self.gateway._front
-            self._stopped = self.gateway._stopped
-            self._answered_by_backend = self.gateway._answered_by_backend
+            self.decide, self.gateway_answer = self.gateway.decide, self.gateway.answer
 
     def enter(self, req: Any) -> None:
         """One attempt of `req` arrives now."""
         now = self.env.now
         if self.gateway is not None:
             request = Request._trusted(req.method, req.path, req.client, req.headers, now)
-            step = self._front(request, now)
-            if not isinstance(step, _Forward):
-                self._stopped(request, now, step)
+            step = self.decide(request, now)
+            if step.__class__ is Stopped:
                 self.answer(req, step.status, "gateway")
                 return
-            service = step.match.service
+            service = step.match.service  # type: ignore[union-attr]  # a Forwarded: Stopped returned above
             self._send(req, service, step)
             return
         match = self.routes.match(req.method, req.path)

@@ -22,7 +22,7 @@ from .auth import Authenticator
 from .cache import Cache
 from .compare import busiest_window, compare_limiters
 from .fleet import BALANCERS, COUNTERS, FAILURE_MODES, FleetResults, FleetScenario, FleetSummary
-from .gateway import Gateway
+from .gateway import Forwarded, Gateway, Stopped
 from .messages import METHODS, OUTCOME_OF_STATUS, REASONS, Headers, Request, Response, outcome_of
 from .rate_limit import (
     LIMITERS,
@@ -70,6 +70,7 @@ __all__ = [
     "FleetResults",
     "FleetScenario",
     "FleetSummary",
+    "Forwarded",
     "Gateway",
     "GatewayResults",
     "GatewayScenario",
@@ -87,6 +88,7 @@ __all__ = [
     "Service",
     "SlidingWindowCounter",
     "SlidingWindowLog",
+    "Stopped",
     "StripPrefix",
     "TokenBucket",
     "Transform",

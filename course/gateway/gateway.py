@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
 from ..sim.outcomes import OUTCOMES
-from ..sim.validate import MAX_UNTIL, duration, instance
+from ..sim.validate import MAX_UNTIL, duration, instance, number, whole
 from .access_log import STAGES, AccessLog, AccessLogEntry
 from .admission import Admission
 from .auth import Authenticator
@@ -32,7 +32,7 @@ from .rate_limit import RateLimiter
 from .routing import Route, RouteMatch, RouteTable
 from .transform import Chain, Transform, chain
 
-__all__ = ["Gateway", "StageCount"]
+__all__ = ["Forwarded", "Gateway", "StageCount", "Stopped"]
 
 BackendTime = float | Mapping[str, float] | Callable[[Request, RouteMatch], float]  # how long a service takes
 
@@ -52,7 +52,9 @@ class StageCount(NamedTuple):
         return self.arrived - sum(self.answered.values())
 
 
-class _Stop(NamedTuple):  # the gateway answers without the backend
+class Stopped(NamedTuple):
+    """What `Gateway.decide` returns when a stage answers without the backend (a 401, a 429, a cache hit, ...)."""
+
     stage: str
     status: int
     service: str | None
@@ -61,7 +63,13 @@ class _Stop(NamedTuple):  # the gateway answers without the backend
     cache_hit: bool
 
 
-class _Forward(NamedTuple):  # the request goes on to a backend
+class Forwarded(NamedTuple):
+    """What `Gateway.decide` returns when the request goes on to its service; `Gateway.answer` ends it.
+
+    `request` is what the service receives (after the transforms), `original` what the client sent,
+    `time` when the gateway forwarded it.
+    """
+
     request: Request
     original: Request
     match: RouteMatch
@@ -207,7 +215,7 @@ class Gateway:
 
     # -- the stages -------------------------------------------------------------------------
 
-    def _front(self, original: Request, now: float) -> _Stop | _Forward:
+    def _front(self, original: Request, now: float) -> Stopped | Forwarded:
         """Run every stage before the backend; stop at the first that answers."""
         if now < self._now:  # `now` is a checked time (see `handle`), or the simulator's clock
             raise ValueError(
@@ -228,9 +236,9 @@ class Gateway:
             if allowed:
                 answered["route"][405] += 1
                 reason = f"{request.path} does not accept {request.method} (allowed: {', '.join(allowed)})"
-                return _Stop("route", 405, None, reason, {"Allow": ", ".join(allowed)}, False)
+                return Stopped("route", 405, None, reason, {"Allow": ", ".join(allowed)}, False)
             answered["route"][404] += 1
-            return _Stop("route", 404, None, f"no route for {request.method} {request.path}", None, False)
+            return Stopped("route", 404, None, f"no route for {request.method} {request.path}", None, False)
         service, client = match.service, request.client
         if self.auth is not None:
             arrived["auth"] += 1
@@ -238,7 +246,7 @@ class Gateway:
             if decision.status != 200:
                 answered["auth"][decision.status] += 1
                 headers = {"WWW-Authenticate": "ApiKey"} if decision.status == 401 else None
-                return _Stop("auth", decision.status, service, decision.reason, headers, False)
+                return Stopped("auth", decision.status, service, decision.reason, headers, False)
             client = decision.client or client
         if self.limiter is not None:
             arrived["rate_limit"] += 1
@@ -246,7 +254,7 @@ class Gateway:
                 wait = self.limiter.retry_after(now, client)
                 answered["rate_limit"][429] += 1
                 reason = f"{client} is over the rate limit; retry after {wait!r} s"
-                return _Stop("rate_limit", 429, service, reason, {"Retry-After": repr(wait)}, False)
+                return Stopped("rate_limit", 429, service, reason, {"Retry-After": repr(wait)}, False)
         cache_key = None
         if self.cache is not None:
             arrived["cache"] += 1
@@ -256,7 +264,7 @@ class Gateway:
                 if saved is not None:
                     answered["cache"][200] += 1
                     self.saved += saved
-                    return _Stop("cache", 200, service, "OK", None, True)
+                    return Stopped("cache", 200, service, "OK", None, True)
         if self.admission is not None:
             arrived["admission"] += 1
             held = self._held[service]
@@ -264,12 +272,12 @@ class Gateway:
                 wait = self.admission._retry_after(now, service)
                 answered["admission"][503] += 1
                 reason = f"{service} is busy ({held} requests in flight); retry after {wait!r} s"
-                return _Stop("admission", 503, service, reason, {"Retry-After": repr(wait)}, False)
+                return Stopped("admission", 503, service, reason, {"Retry-After": repr(wait)}, False)
         arrived["backend"] += 1
         self._held[service] += 1
-        return _Forward(request, original, match, cache_key, now)
+        return Forwarded(request, original, match, cache_key, now)
 
-    def _stopped(self, original: Request, now: float, stop: _Stop) -> AccessLogEntry:
+    def _stopped(self, original: Request, now: float, stop: Stopped) -> AccessLogEntry:
         record = AccessLogEntry._trusted(
             now,
             original.client,
@@ -285,7 +293,7 @@ class Gateway:
             self.log.records.append(record)  # built here from checked parts: no second check
         return record
 
-    def _answered_by_backend(self, forward: _Forward, status: int, latency: float, end: float) -> AccessLogEntry:
+    def _answered_by_backend(self, forward: Forwarded, status: int, latency: float, end: float) -> AccessLogEntry:
         """Count and log a backend's answer: `latency` is the backend's time, `end` when it answered."""
         self._answered["backend"][status] += 1
         self._held[forward.match.service] -= 1
@@ -307,22 +315,63 @@ class Gateway:
             self.log.records.append(record)
         return record
 
+    def decide(self, request: Request, now: float | None = None) -> Stopped | Forwarded:
+        """Run the stages before the backend at time `now` (default: `request.time`); the backend answers later.
+
+        The gateway either answers at once (a `Stopped`: logged and counted now) or passes the
+        request on (a `Forwarded`: report the service's answer with `answer`). This is `handle`
+        cut in two, for a simulation in which the service takes time.
+
+        >>> gw = Gateway([Route("/users/{id}", "users-service")])
+        >>> step = gw.decide(Request("GET", "/users/7", "alice"), now=1.0)
+        >>> step.match.service, gw.in_flight
+        ('users-service', 1)
+        >>> gw.answer(step, 200, latency=0.05, now=1.05)
+        >>> gw.in_flight, gw.decide(Request("GET", "/nowhere", "alice"), now=2.0).status
+        (0, 404)
+        """
+        if request.__class__ is not Request:
+            instance("request", request, Request, example="Request('GET', '/users/123', 'alice')")
+        if now is None:
+            now = request.time
+        elif now.__class__ is not float or not 0.0 <= now <= MAX_UNTIL:  # type: ignore[operator]
+            ticks(now)  # a time in simulated seconds, from 0 to course.sim.validate.MAX_UNTIL, or a clear refusal
+            now = float(now)
+        step = self._front(request, now)
+        if step.__class__ is Stopped:
+            self._stopped(request, now, step)  # type: ignore[arg-type]
+        return step
+
+    def answer(self, forwarded: Forwarded, status: int, latency: float, now: float) -> None:
+        """The service answered `forwarded` with `status` at time `now`, after `latency` seconds.
+
+        A 200 fills the cache (for a GET). A 504 is the gateway giving up on a service that did not
+        answer in time; a 503 or 502 a service that refused or failed. Each `Forwarded` gets one answer.
+        """
+        if forwarded.__class__ is not Forwarded:
+            instance("forwarded", forwarded, Forwarded, example="forwarded=gateway.decide(request, now)")
+        if status.__class__ is not int or not 100 <= status <= 599:  # type: ignore[operator]
+            whole("status", status, minimum=100, maximum=599, why="an HTTP status such as 200, 503 or 504")
+        if latency.__class__ is not float or not 0.0 <= latency <= MAX_UNTIL:  # type: ignore[operator]
+            latency = duration("latency", latency, why="the service's seconds of work on this request")
+        if now.__class__ is not float or not forwarded.time <= now <= MAX_UNTIL:  # type: ignore[operator]
+            now = number("now", now, minimum=forwarded.time, maximum=MAX_UNTIL, why="an answer comes after its request")
+        if self._held[forwarded.match.service] <= 0:
+            raise ValueError(
+                f"forwarded has been answered already (got {forwarded.original!r}): each Forwarded gets one answer"
+            )
+        self._answered_by_backend(forwarded, status, latency, now)
+
     def handle(self, request: Request, now: float | None = None) -> Response:
         """Answer one request at time `now` (default: `request.time`), backend included, at once.
 
         The backend's latency is reported in the response but the clock does not move: a
         cached answer is stored as of `now`.
         """
-        instance("request", request, Request, example="Request('GET', '/users/123', 'alice')")
-        if now is None:
-            now = request.time
-        else:
-            ticks(now)  # a time in simulated seconds, from 0 to course.sim.validate.MAX_UNTIL
-            now = float(now)
-        step = self._front(request, now)
-        if isinstance(step, _Stop):
-            self._stopped(request, now, step)
-            return Response(step.status, step.service, self.overhead, step.headers, step.cache_hit, step.reason)
+        step = self.decide(request, now)
+        if step.__class__ is Stopped:
+            return Response(step.status, step.service, self.overhead, step.headers, step.cache_hit, step.reason)  # type: ignore[union-attr]
+        assert isinstance(step, Forwarded)
         backend = self.backend
         if isinstance(backend, Mapping):
             latency = backend[step.match.service]
@@ -331,5 +380,5 @@ class Gateway:
             latency = duration("backend", answer, maximum=MAX_UNTIL, why="what the backend function returns: seconds")
         else:
             latency = backend
-        record = self._answered_by_backend(step, 200, latency, now)
+        record = self._answered_by_backend(step, 200, latency, step.time)
         return Response(200, step.match.service, record.latency)

@@ -18,7 +18,7 @@ from typing import overload
 
 from ..sim import Environment, Record, ServerPool, stream, validate
 from .fleet import FleetResults, FleetScenario, simulate_fleet
-from .gateway import _Forward, _Stop
+from .gateway import Forwarded, Stopped
 from .messages import Headers, Request
 from .results import GatewayResults
 from .scenario import GatewayScenario
@@ -96,14 +96,14 @@ def simulate(
     mix_rng, anon_rng = stream(seed, "mix"), stream(seed, "anonymous")
     share = scenario.anonymous_share
     no_headers = Headers()
-    front, stopped, answered = gateway._front, gateway._stopped, gateway._answered_by_backend
+    decide, answer = gateway.decide, gateway.answer
 
     def done(record: Record) -> None:
-        forward: _Forward = record.tag
+        forwarded: Forwarded = record.tag
         if record.status == "served":
-            answered(forward, 200, record.end - record.arrival, record.end)
+            answer(forwarded, 200, record.end - record.arrival, record.end)
         else:
-            answered(forward, 503, 0.0, record.end)
+            answer(forwarded, 503, 0.0, record.end)
 
     def arrive(name: str, headers: Headers) -> None:
         now = env.now
@@ -112,11 +112,9 @@ def simulate(
         if share and anon_rng.random() < share:
             name, headers = "anonymous", no_headers
         request = Request._trusted(method, path, name, headers, now)
-        step = front(request, now)
-        if isinstance(step, _Stop):
-            stopped(request, now, step)
-        else:
-            pools[step.match.service].submit(on_done=done, tag=step)
+        step = decide(request, now)
+        if step.__class__ is not Stopped:  # the gateway answered it at once otherwise
+            pools[step.match.service].submit(on_done=done, tag=step)  # type: ignore[union-attr]
 
     for client in scenario.clients:
         headers = Headers({"X-Api-Key": client.key}) if client.key else no_headers

@@ -20,6 +20,7 @@ from course.gateway import (
     FleetResults,
     FleetScenario,
     FleetSummary,
+    Forwarded,
     Gateway,
     GatewayResults,
     GatewayScenario,
@@ -37,6 +38,7 @@ from course.gateway import (
     Service,
     SlidingWindowCounter,
     SlidingWindowLog,
+    Stopped,
     StripPrefix,
     TokenBucket,
     Transform,
@@ -62,7 +64,7 @@ from course.viz.gateway import (
     gateway_graph,
     gateway_layout,
 )
-from tests.bad_input import Probe, cases, expected, public_callables, verdict
+from tests.bad_input import Probe, cases, expected, public_callables, record, verdict
 
 ROUTES = [Route("/users/{id}", "users-service")]
 SCENARIO = GatewayScenario.example(rate=20)
@@ -114,6 +116,18 @@ SUMMARY = {
 TEXT = {"string"}  # any non-empty text is a valid name, key, service or reason
 NOW = {"0"}  # time zero is a valid time
 SEED = {"-1", "0", "1e9"}  # any whole number is a seed
+
+
+FORWARDED = Gateway(ROUTES).decide(ALICE, now=0.5)  # stands for a fresh Forwarded of the gateway answering
+
+
+def answer_fresh(kwargs):
+    """A probe call of Gateway.answer on a gateway that has just forwarded ALICE (`FORWARDED` stands for it)."""
+    gateway = Gateway(ROUTES)
+    forwarded = gateway.decide(ALICE, now=0.5)
+    return gateway.answer(
+        **{**kwargs, "forwarded": forwarded if kwargs["forwarded"] is FORWARDED else kwargs["forwarded"]}
+    )
 
 
 def on(make, method):
@@ -352,13 +366,28 @@ SWEEP = [
     *limiter_methods(FixedWindow, {"limit": 2, "window": 1}, ["allow", "retry_after", "count"]),
     *limiter_methods(SlidingWindowLog, {"limit": 2, "window": 1}, ["allow", "count"]),
     *limiter_methods(SlidingWindowCounter, {"limit": 2, "window": 1}, ["allow", "estimate"]),
+    *[
+        Probe(
+            Gateway,
+            {"request": ALICE, "now": 0.5},
+            accepts={"now": {"None", "0"}},
+            call=on(lambda: Gateway(ROUTES), verb),
+            name=f"Gateway.{verb}",
+        )
+        for verb in ("handle", "decide")  # decide is handle's first half: the same input
+    ],
     Probe(
         Gateway,
-        {"request": ALICE, "now": 0.5},
-        accepts={"now": {"None", "0"}},
-        call=on(lambda: Gateway(ROUTES), "handle"),
-        name="Gateway.handle",
+        {"forwarded": FORWARDED, "status": 200, "latency": 0.1, "now": 0.6},
+        call=answer_fresh,
+        accepts={"latency": {"0"}},
+        name="Gateway.answer",
     ),
+    record(
+        Stopped,
+        {"stage": "auth", "status": 401, "service": None, "reason": "no key", "headers": None, "cache_hit": False},
+    ),
+    record(Forwarded, FORWARDED._asdict()),
     Probe(
         Cache,
         {"key": "k", "now": 0.5},

@@ -9,6 +9,7 @@ from course.gateway import (
     Authenticator,
     Cache,
     FixedWindow,
+    Forwarded,
     Gateway,
     Request,
     Route,
@@ -232,3 +233,30 @@ def test_a_gateway_that_keeps_no_log_answers_and_counts_the_same(reqs, limiter):
     (statuses, counts, outcomes, logged), without = run(True), run(False)
     assert without == (statuses, counts, outcomes, 0)
     assert logged == len(reqs)
+
+
+@given(reqs=requests, limiter=limiters)
+def test_decide_then_answer_is_handle_cut_in_two(reqs, limiter):
+    def gateway():
+        return Gateway(ROUTES, auth=AUTH, limiter=None if limiter is None else limiter.fresh(), cache=Cache(2, 0.5))
+
+    whole, halves = gateway(), gateway()
+    now = 0.0
+    for method, path, key, gap in reqs:
+        now += gap / 1000
+        request = Request(method, path, "c", headers={"X-Api-Key": key} if key else None)
+        whole.handle(request, now=now)
+        step = halves.decide(request, now=now)
+        if isinstance(step, Forwarded):
+            halves.answer(step, 200, latency=0.02, now=now)  # the default backend: 20 ms
+    assert halves.log.records == whole.log.records and halves.counts() == whole.counts()
+
+
+def test_each_forwarded_request_gets_one_answer():
+    gw = Gateway(ROUTES)
+    step = gw.decide(Request("GET", "/users/1", "alice"), now=1.0)
+    gw.answer(step, 504, latency=0.0, now=3.0)
+    with pytest.raises(ValueError, match=r"^forwarded has been answered already .*one answer"):
+        gw.answer(step, 200, latency=0.1, now=3.5)
+    with pytest.raises(ValueError, match=r"^now must be a number from 1 .*an answer comes after its request"):
+        gw.answer(gw.decide(Request("GET", "/users/2", "alice"), now=1.0), 200, latency=0.1, now=0.5)
