@@ -57,6 +57,8 @@ class GroupSummary(SummaryBase):
     duplicates: int
     rebalances: int
     setting: str = ""
+    growth: float = 0.0  # records/s: how fast the fastest-growing group's lag grows (`lag_growth`)
+    falling_behind: bool = False  # the lag grows steadily (more than 2 % of the write rate, at least 1 record/s)
 
     def lines(self) -> list[str]:
         rebalanced = (
@@ -64,7 +66,7 @@ class GroupSummary(SummaryBase):
             if self.rebalances
             else "no rebalance."
         )
-        behind = " (falling behind)" if self.final_lag else ""
+        behind = f" (falling behind: the lag grows {self.growth:,.0f} records/s)" if self.falling_behind else ""
         out = [
             f"{self.written:,} records written; {self.idle} consumer{'' if self.idle == 1 else 's'} idle; {rebalanced}",
             f"Lag: worst {self.max_lag:,} records, {self.final_lag:,} at the end{behind}.",
@@ -167,6 +169,7 @@ class GroupResults(RunResults):
         if not happens:
             setting += " (no crash or join: the rebalance protocol has no effect)"
         peaks = [max(series.values(), default=0) for series in self.total_lag().values()]
+        growth = max(self.lag_growth().values(), default=0.0)
         return GroupSummary(
             written=sum(self.produced),
             partitions=s.partitions,
@@ -177,6 +180,8 @@ class GroupResults(RunResults):
             duplicates=sum(self.duplicates.values()),
             rebalances=len(self.rebalances),
             setting=setting,
+            growth=growth,
+            falling_behind=growth > max(1.0, 0.02 * s.rate),  # a lag that only waits for the next commit does not grow
         )
 
     def timeseries(self, bin: float = 1.0) -> GroupTimeSeries:

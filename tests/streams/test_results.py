@@ -124,3 +124,19 @@ def test_the_replication_example_adjusts_impossible_settings_and_says_so():
 def test_the_group_example_turns_the_event_knob_into_a_crash_or_a_join(event, crash_at, join_at):
     s = GroupScenario.example(event=event)
     assert (s.crash_at, s.join_at, s.consumer_rate, s.commit_interval) == (crash_at, join_at, 100.0, 0.5)
+
+
+@pytest.mark.parametrize(("partitions", "consumers", "rate"), [(8, 8, 400), (12, 4, 300)])
+def test_a_group_that_keeps_up_is_not_said_to_fall_behind_for_the_records_since_its_last_commit(
+    partitions, consumers, rate
+):
+    scenario = GroupScenario(partitions=partitions, consumers=consumers, groups=1, rate=rate)
+    summary = simulate(scenario, until=20).summary()
+    assert summary.final_lag > 0 and not summary.falling_behind  # a few records wait for the next commit
+    assert "falling behind" not in str(summary)
+
+
+def test_a_group_short_of_capacity_falls_behind_by_the_shortfall():
+    summary = simulate(GroupScenario(partitions=6, consumers=1, groups=1, rate=200), until=20).summary()
+    assert summary.falling_behind and 80 < summary.growth < 110  # 200 written, 100 processed per second
+    assert "falling behind: the lag grows 9" in str(summary)
