@@ -242,3 +242,14 @@ def test_a_simulated_pool_agrees_with_erlang_c_and_the_wait_grows_like_one_over_
     assert in_service_times[0.5] < 1.1  # barely more than the service time
     assert 2.8 < in_service_times[0.9] < 3.2 and 5.0 < in_service_times[0.95] < 5.8  # about three and five times
     assert in_service_times[0.95] > 4 * in_service_times[0.5]
+
+
+@pytest.mark.claim("gateway.lab-fixed-window-edges")
+@pytest.mark.parametrize("seed", range(3))
+def test_in_the_lab_a_fixed_window_lets_more_through_than_a_sliding_log_only_across_window_edges(seed):
+    def limited(burstiness, algorithm):
+        scenario = GatewayScenario.example(rate=150, burstiness=burstiness, limit=60, algorithm=algorithm)
+        return simulate(scenario, until=UNTIL, seed=seed).summary().rate_limited
+
+    assert 25 <= limited(1, "sliding_log") - limited(1, "fixed_window") <= 45  # "about 35 more"
+    assert limited(4, "sliding_log") == limited(4, "fixed_window")  # each burst fills exactly one window
