@@ -1,8 +1,8 @@
 """Draw a whole design with its live flows: clients -> gateway -> tiers -> queues and streams -> outcomes.
 
 The conventions of every picture in the course: edge width = requests (or messages, or records),
-edges into an outcome are dashed and coloured by that outcome, an internal call edge turns dashed
-vermillion when a tenth or more of its calls failed, part fill = utilization (cividis: dark is idle,
+edges into an outcome are coloured by that outcome and dashed unless it is "served", an internal call
+edge turns dashed vermillion when a tenth or more of its calls failed, part fill = utilization (cividis: dark is idle,
 yellow is saturated). Beside the graph: how the requests that arrived each second ended, the p99
 of their answers, and the backlogs (queue depth, consumer-group lag), with failures marked above.
 
@@ -147,8 +147,8 @@ def design_graph(results: DesignResults) -> nx.DiGraph:
         # edges into an outcome or out of the front door stay unlabelled: the node they reach says how many
         labelled = flow.outcome is None and flow.source not in ("gateway", "clients")
         attrs = {"flow": flow.count, "count": flow.count, "outcome": flow.outcome, "label": ""}
-        if flow.outcome is not None:
-            attrs.update(colour=OUTCOME_COLOURS[flow.outcome], style="dashed")
+        if flow.outcome is not None:  # dashed when it ends badly, as the key under the picture says
+            attrs.update(colour=OUTCOME_COLOURS[flow.outcome], style="solid" if flow.outcome == "served" else "dashed")
         else:
             share = failed_share.get((flow.source, flow.target), 0.0)
             bad = share >= _FAILED
@@ -222,9 +222,10 @@ def draw_design(results: DesignResults, ax: Axes | None = None) -> dict[str, Any
             fills[i] = OUTCOME_COLOURS.get(node, "white")
             artists["labels"][node].set_color("white" if node in ("failed", "served", "rejected") else "black")
         x, y = pos[node]
-        names[node] = ax.text(
-            x, y - radius - 0.03, data.get("name", node), ha="center", va="top", fontsize=FONT, zorder=4
-        )
+        names[node] = ax.text(  # on a white card: a line passing behind a name never crosses out its letters
+            x, y - radius - 0.03, data.get("name", node), ha="center", va="top", fontsize=FONT, zorder=4,
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 0.6},
+        )  # fmt: skip
     artists["nodes"].set_facecolors(fills)
     labelled = [(u, v) for u, v, d in g.edges(data=True) if d.get("label")]
     for (u, v), text in zip(labelled, artists["edge_labels"], strict=True):  # halfway along, clear of the nodes

@@ -35,8 +35,11 @@ def test_edges_carry_counts_and_those_ending_badly_are_dashed_in_their_outcome_s
     g = design_graph(slow)
     assert g.edges["clients", "gateway"]["count"] == slow.summary().attempts
     for _, target, d in g.edges(data=True):
-        if d["outcome"] is not None:
-            assert target == d["outcome"] and d["style"] == "dashed" and d["colour"] == OUTCOME_COLOURS[target]
+        if d["outcome"] is not None:  # dashed exactly when it ends badly, as the key under the picture says
+            dashed = d["outcome"] != "served"
+            assert (
+                target == d["outcome"] and (d["style"] == "dashed") == dashed and d["colour"] == OUTCOME_COLOURS[target]
+            )
     entry = g.edges["gateway", "booking"]  # booking waits on pricing; the gateway gives up on booking (504)
     assert entry["failed"] > 0.1 and entry["style"] == "dashed" and entry["label"] == ""  # the node says how many
     assert g.edges["booking", "pricing"]["failed"] < 0.1  # pricing answers every call, late
