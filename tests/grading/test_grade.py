@@ -276,7 +276,7 @@ def test_solution_questions_read_points_partial_and_refuse_failing_references(co
 
 
 def test_the_private_copy_holds_regular_files_only(tmp_path, monkeypatch):
-    from course.grading import grader as grading
+    from course.grading import learner_run as grading
 
     source = tmp_path / "alice"
     (source / "data").mkdir(parents=True)

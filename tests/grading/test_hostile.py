@@ -8,6 +8,7 @@ with a seed other than 0, so the inputs a learner saw in their own feedback are 
 
 import hashlib
 import os
+import re
 import time
 from pathlib import Path
 
@@ -183,7 +184,11 @@ def hostile_cells(paths: dict[str, str]) -> dict[str, str]:
 
 
 def _sandbox_processes() -> list[str]:
-    """Processes on this machine that run as a sandbox's user, or carry the hostile marker."""
+    """Processes on this machine that run as a sandbox's user, or carry the hostile marker.
+
+    A kernel whose grading folder still exists belongs to a grading still running elsewhere on this
+    machine (the grader deletes its folders when it is done), so it is not counted as left behind.
+    """
     found = []
     for entry in Path("/proc").iterdir():
         try:
@@ -193,6 +198,9 @@ def _sandbox_processes() -> list[str]:
             continue
         uid = int(next(line.split()[1] for line in status.splitlines() if line.startswith("Uid:")))
         if uid >= SANDBOX_UID_BASE or MARKER in cmdline:
+            folder = re.search(r"/\S*course-grade-[^/\s]+", cmdline)
+            if MARKER not in cmdline and folder is not None and Path(folder.group()).exists():
+                continue  # another grading's live kernel
             found.append(f"{entry.name} uid {uid}: {cmdline[:80]}")
     return found
 
