@@ -53,8 +53,9 @@ def collector_paused() -> Iterator[None]:
 
     A run of a million requests allocates tens of millions of short-lived objects; reference
     counting frees them, but the collector would also walk every live object again and again
-    as the run's own state grows. The run makes no reference cycles per request, so pausing it
-    loses no memory: the run's own structure, a cycle, is collected afterwards as usual.
+    as the run's own state grows. Use it only around a run that leaves no reference cycle behind
+    per request (lesson 6's `simulate` is tested for that): then pausing loses no memory, and the
+    run's own structure, a cycle, is collected afterwards as usual.
 
     >>> import gc
     >>> with collector_paused():
