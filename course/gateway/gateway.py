@@ -67,7 +67,7 @@ class Forwarded(NamedTuple):
     """What `Gateway.decide` returns when the request goes on to its service; `Gateway.answer` ends it.
 
     `request` is what the service receives (after the transforms), `original` what the client sent,
-    `time` when the gateway forwarded it.
+    `time` when the gateway forwarded it, `number` the request's place in the gateway's arrivals.
     """
 
     request: Request
@@ -75,6 +75,7 @@ class Forwarded(NamedTuple):
     match: RouteMatch
     cache_key: Any
     time: float
+    number: int
 
 
 class Gateway:
@@ -150,6 +151,7 @@ class Gateway:
         self._answered: dict[str, Counter] = {stage: Counter() for stage in self.stages}
         self._now = -math.inf
         self._held: Counter = Counter()  # requests forwarded to each service and not answered yet
+        self._open: set[int] = set()  # the numbers of those requests
         self.received = 0
         self.saved = 0.0  # backend seconds the cache saved
 
@@ -275,7 +277,8 @@ class Gateway:
                 return Stopped("admission", 503, service, reason, {"Retry-After": repr(wait)}, False)
         arrived["backend"] += 1
         self._held[service] += 1
-        return Forwarded(request, original, match, cache_key, now)
+        self._open.add(n)
+        return Forwarded(request, original, match, cache_key, now, n)
 
     def _stopped(self, original: Request, now: float, stop: Stopped) -> AccessLogEntry:
         record = AccessLogEntry._trusted(
@@ -297,6 +300,7 @@ class Gateway:
         """Count and log a backend's answer: `latency` is the backend's time, `end` when it answered."""
         self._answered["backend"][status] += 1
         self._held[forward.match.service] -= 1
+        self._open.discard(forward.number)
         if status == 200 and forward.cache_key is not None and self.cache is not None:
             self.cache.put(forward.cache_key, latency, end)
         original = forward.original
@@ -356,7 +360,7 @@ class Gateway:
             latency = duration("latency", latency, why="the service's seconds of work on this request")
         if now.__class__ is not float or not forwarded.time <= now <= MAX_UNTIL:  # type: ignore[operator]
             now = number("now", now, minimum=forwarded.time, maximum=MAX_UNTIL, why="an answer comes after its request")
-        if self._held[forwarded.match.service] <= 0:
+        if forwarded.number not in self._open:
             raise ValueError(
                 f"forwarded has been answered already (got {forwarded.original!r}): each Forwarded gets one answer"
             )

@@ -160,9 +160,14 @@ class MessageQueue:
     def peak_held(self) -> int:
         """The most messages the queue held at once (at the end of an instant), history kept or not.
 
-        >>> q = MessageQueue(Environment(), keep_history=False)
-        >>> [q.send() for _ in range(3)] and q.receive() and q.peak_held, q.events
-        (3, [])
+        >>> env = Environment()
+        >>> q = MessageQueue(env, keep_history=False)
+        >>> q.send(), q.send(), q.send()
+        (0, 1, 2)
+        >>> env.run(until=1.0); delivery = q.receive(); q.ack(delivery)
+        True
+        >>> q.held, q.peak_held, q.events
+        (2, 3, [])
         """
         peak, _, held = self._peak
         return max(peak, held)
